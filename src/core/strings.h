@@ -1,0 +1,35 @@
+// Small string helpers shared by modules. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gantry {
+
+std::string_view trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
+
+// Damerau-Levenshtein (optimal string alignment) distance.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate closest to `word` if it is close enough to be a likely typo, else "".
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+// ", did you mean 'x'?" or "" — to append to an error message.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+// Splits a shell-like command line into words: quotes and backslashes as POSIX sh does for
+// plain words (no expansion). Used to read start commands.
+std::vector<std::string> split_command_line(std::string_view line);
+// Quotes a word for display in a shell command line only when it needs it.
+std::string shell_quote(std::string_view word);
+
+// Shannon entropy in bits per character.
+double shannon_entropy(std::string_view s);
+
+// True when every byte is printable UTF-8 text (no NUL, few control characters).
+bool looks_like_text(std::string_view data);
+
+}  // namespace gantry
