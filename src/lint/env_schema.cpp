@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/strings.h"
+#include "scan/scan.h"
 #include "fmt/format.h"
 
 namespace gantry::lint {
@@ -167,6 +168,11 @@ std::optional<std::string> validate_value(const spec::VarSchema& schema, std::st
 
 bool is_secret_var(std::string_view name, const spec::VarSchema* schema) {
   return (schema && schema->secret) || spec::is_secret_like_name(name);
+}
+
+bool must_hide_value(std::string_view name, const spec::VarSchema* schema, std::string_view value) {
+  if (is_secret_var(name, schema)) return true;
+  return scan::find_url_password(value).has_value() || !scan::find_key_formats(value).empty();
 }
 
 }  // namespace gantry::lint

@@ -18,4 +18,8 @@ std::optional<std::string> validate_value(const spec::VarSchema& schema, std::st
 // True when the variable's value must never be printed: schema.secret or a secret-like name.
 bool is_secret_var(std::string_view name, const spec::VarSchema* schema);
 
+// True when this value must not be printed: a secret var, or a value that holds a known
+// credential format or a URL with an inline password whatever its name.
+bool must_hide_value(std::string_view name, const spec::VarSchema* schema, std::string_view value);
+
 }  // namespace gantry::lint
