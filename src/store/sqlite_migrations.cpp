@@ -1,0 +1,84 @@
+// Migration 1: revisions, deployments, deployment_events, replicas, audit.
+#include "store/sqlite_migrations.h"
+
+namespace gantry::store {
+
+const std::vector<Migration>& sqlite_migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, R"sql(
+CREATE TABLE revisions (
+  id            TEXT PRIMARY KEY,
+  service       TEXT NOT NULL,
+  environment   TEXT NOT NULL,
+  number        INTEGER NOT NULL,
+  version       TEXT NOT NULL,
+  spec_json     TEXT NOT NULL,
+  spec_hash     TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (service, number)
+);
+CREATE INDEX revisions_by_hash ON revisions (service, spec_hash);
+
+CREATE TABLE deployments (
+  id               TEXT PRIMARY KEY,
+  service          TEXT NOT NULL,
+  environment      TEXT NOT NULL,
+  revision_id      TEXT NOT NULL REFERENCES revisions (id),
+  from_revision_id TEXT REFERENCES revisions (id),
+  strategy         TEXT NOT NULL,
+  version          TEXT NOT NULL,
+  commit_sha       TEXT NOT NULL,
+  triggered_by     TEXT NOT NULL,
+  started_at_ms    INTEGER NOT NULL,
+  completed_at_ms  INTEGER,
+  status           TEXT NOT NULL,
+  health_score     REAL NOT NULL,
+  error_count      INTEGER NOT NULL,
+  rollback_reason  TEXT NOT NULL,
+  metadata_json    TEXT NOT NULL
+);
+CREATE INDEX deployments_by_service ON deployments (service, environment, started_at_ms);
+
+CREATE TABLE deployment_events (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  deployment_id TEXT NOT NULL REFERENCES deployments (id),
+  at_ms         INTEGER NOT NULL,
+  type          TEXT NOT NULL,
+  data_json     TEXT NOT NULL
+);
+CREATE INDEX deployment_events_by_deployment ON deployment_events (deployment_id, id);
+
+CREATE TABLE replicas (
+  service       TEXT NOT NULL,
+  idx           INTEGER NOT NULL,
+  revision_id   TEXT NOT NULL,
+  version       TEXT NOT NULL,
+  pid           INTEGER NOT NULL,
+  start_time    INTEGER NOT NULL,
+  port          INTEGER NOT NULL,
+  pgid          INTEGER NOT NULL,
+  state         TEXT NOT NULL,
+  restarts      INTEGER NOT NULL,
+  started_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (service, idx)
+);
+
+CREATE TABLE audit (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms       INTEGER NOT NULL,
+  actor       TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  target      TEXT NOT NULL,
+  detail_json TEXT NOT NULL
+);
+
+CREATE TABLE sequences (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+)sql"},
+  };
+  return migrations;
+}
+
+}  // namespace gantry::store

@@ -1,0 +1,140 @@
+// The store: everything the daemon persists (revisions, deployments and their events,
+// replicas, audit). One interface; SQLite now, PostgreSQL later, both held to the same
+// conformance tests. A Store is used from one thread at a time (the control-plane loop).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace gantry::store {
+
+// An immutable, resolved spec of one service: what runs. Secret *references* only.
+struct Revision {
+  std::string id;           // "api-r7"
+  std::string service;
+  std::string environment;  // "" = base
+  int number = 0;           // per service, 1, 2, ...
+  std::string version;      // the user's label ("v2", a commit)
+  std::string spec_json;    // the resolved service spec
+  std::string spec_hash;    // sha-like digest of spec_json: same hash, same revision
+  std::int64_t created_at_ms = 0;
+  friend bool operator==(const Revision&, const Revision&) = default;
+};
+
+enum class DeploymentStatus {
+  Pending, Preflight, Provisioning, Progressing, Paused, Promoting, Succeeded,
+  RollingBack, RolledBack, Failed, Aborted,
+};
+std::string_view name_of(DeploymentStatus s);
+std::optional<DeploymentStatus> parse_deployment_status(std::string_view s);
+bool is_terminal(DeploymentStatus s);
+
+struct Deployment {
+  std::string id;  // "d-000042"
+  std::string service;
+  std::string environment;
+  std::string revision_id;
+  std::string from_revision_id;  // "" on the first deployment
+  std::string strategy;
+  std::string version;
+  std::string commit_sha;
+  std::string triggered_by;
+  std::int64_t started_at_ms = 0;
+  std::optional<std::int64_t> completed_at_ms;
+  DeploymentStatus status = DeploymentStatus::Pending;
+  double health_score = 1.0;  // 0..1
+  int error_count = 0;
+  std::string rollback_reason;
+  std::string metadata_json = "{}";
+  friend bool operator==(const Deployment&, const Deployment&) = default;
+};
+
+struct DeploymentEvent {
+  std::int64_t id = 0;  // assigned by the store, increasing
+  std::string deployment_id;
+  std::int64_t at_ms = 0;
+  std::string type;              // "phase.changed", "weight.changed", ...
+  std::string data_json = "{}";
+  friend bool operator==(const DeploymentEvent&, const DeploymentEvent&) = default;
+};
+
+// A replica process the daemon started. pid + start_time (clock ticks after boot, field 22
+// of /proc/PID/stat) identify the process: a reused pid has another start time.
+struct Replica {
+  std::string service;
+  int index = 0;
+  std::string revision_id;
+  std::string version;
+  int pid = 0;
+  std::uint64_t start_time = 0;
+  int port = 0;
+  int pgid = 0;
+  std::string state;  // "starting", "ready", "unhealthy", "stopping", "exited", "failed"
+  int restarts = 0;
+  std::int64_t started_at_ms = 0;
+  friend bool operator==(const Replica&, const Replica&) = default;
+};
+
+struct AuditEntry {
+  std::int64_t id = 0;  // assigned by the store
+  std::int64_t at_ms = 0;
+  std::string actor;   // "cli:uid=1000", "daemon"
+  std::string action;  // "deploy", "rollback", "restart", "up"
+  std::string target;  // "service/api"
+  std::string detail_json = "{}";
+  friend bool operator==(const AuditEntry&, const AuditEntry&) = default;
+};
+
+struct DeploymentFilter {
+  std::string service;      // "" = all
+  std::string environment;  // "" = all
+  int limit = 50;           // newest first
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs fn inside one transaction: all of its writes land, or none. Nested calls join the
+  // outer transaction.
+  virtual Status transaction(const std::function<Status()>& fn) = 0;
+
+  virtual Status put_revision(const Revision& revision) = 0;  // error if the id exists
+  virtual Result<std::optional<Revision>> get_revision(const std::string& id) = 0;
+  virtual Result<std::optional<Revision>> find_revision_by_hash(const std::string& service,
+                                                                const std::string& hash) = 0;
+  virtual Result<std::vector<Revision>> list_revisions(const std::string& service, int limit) = 0;
+  virtual Result<int> next_revision_number(const std::string& service) = 0;
+
+  virtual Status put_deployment(const Deployment& deployment) = 0;  // insert or replace
+  virtual Result<std::optional<Deployment>> get_deployment(const std::string& id) = 0;
+  virtual Result<std::vector<Deployment>> list_deployments(const DeploymentFilter& filter) = 0;
+  virtual Result<std::int64_t> next_deployment_sequence() = 0;
+
+  // Returns the event with its id.
+  virtual Result<DeploymentEvent> append_event(const DeploymentEvent& event) = 0;
+  virtual Result<std::vector<DeploymentEvent>> list_events(const std::string& deployment_id,
+                                                           std::int64_t after_id) = 0;
+
+  virtual Status put_replica(const Replica& replica) = 0;  // keyed by (service, index)
+  virtual Status remove_replica(const std::string& service, int index) = 0;
+  virtual Result<std::vector<Replica>> list_replicas() = 0;
+
+  virtual Result<AuditEntry> append_audit(const AuditEntry& entry) = 0;
+  virtual Result<std::vector<AuditEntry>> list_audit(int limit) = 0;
+
+  // The schema version this database is at.
+  virtual Result<int> schema_version() = 0;
+};
+
+// Opens (creating if needed) a SQLite store at path: WAL, busy timeout, foreign keys,
+// migrations applied in one transaction each. A database from a newer gantry is refused.
+Result<std::unique_ptr<Store>> open_sqlite(const std::string& path);
+
+}  // namespace gantry::store
