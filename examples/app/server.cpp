@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "asio.h"
+#include "core/asio.h"
 
 namespace example {
 namespace {

@@ -1,0 +1,266 @@
+// fork/exec of replicas and their log pumps; /proc readers; process-group signals.
+#include "runtime/process.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace gantry::runtime {
+namespace {
+
+// argv/envp as the C arrays execve takes, built before fork (the child may not allocate).
+struct CStrings {
+  explicit CStrings(const std::vector<std::string>& v) : storage(v) {
+    for (auto& s : storage) ptrs.push_back(s.data());
+    ptrs.push_back(nullptr);
+  }
+  std::vector<std::string> storage;
+  std::vector<char*> ptrs;
+};
+
+std::string find_in_path(const std::string& program,
+                         const std::vector<std::pair<std::string, std::string>>& env,
+                         const std::string& workdir) {
+  if (program.find('/') != std::string::npos) {
+    if (program[0] == '/' || workdir.empty()) return program;
+    return workdir + "/" + program;
+  }
+  std::string path = "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& [k, v] : env) {
+    if (k == "PATH") path = v;
+  }
+  std::stringstream ss(path);
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    if (dir.empty()) dir = ".";
+    const std::string candidate = dir + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
+}
+
+// In the child after fork: only async-signal-safe calls from here on.
+[[noreturn]] void exec_child(const char* file, char* const* argv, char* const* envp,
+                             const char* workdir, int report_fd) {
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
+  if (workdir && *workdir && chdir(workdir) != 0) {
+    int e = errno;
+    (void)!write(report_fd, &e, sizeof e);
+    _exit(127);
+  }
+  execve(file, argv, envp);
+  int e = errno;
+  (void)!write(report_fd, &e, sizeof e);
+  _exit(127);
+}
+
+Error os_error(const std::string& what, int err) {
+  return make_error(ErrorCode::Io, what + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+Result<Spawned> spawn_process(const SpawnOptions& o) {
+  if (o.argv.empty()) return make_error(ErrorCode::Invalid, "empty command");
+  const std::string file = find_in_path(o.argv[0], o.env, o.workdir);
+  if (file.empty()) {
+    return make_error(ErrorCode::NotFound,
+                      "command not found: " + o.argv[0] + " (not in PATH of the replica)");
+  }
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : o.env) env_strings.push_back(k + "=" + v);
+  CStrings argv(o.argv), envp(env_strings);
+
+  int out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
+  auto close_all = [&] {
+    for (int fd : {out[0], out[1], err[0], err[1], report[0], report[1]}) {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  if (::pipe2(report, O_CLOEXEC) != 0) return os_error("pipe", errno);
+  const bool pump = !o.log_pump.empty();
+  if (pump && (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)) {
+    const int e = errno;
+    close_all();
+    return os_error("pipe", e);
+  }
+
+  Spawned spawned;
+  if (pump) {
+    std::vector<std::string> pump_argv = o.log_pump;
+    pump_argv.insert(pump_argv.end(), {"--file", o.log.path, "--max-bytes",
+                                       std::to_string(o.log.max_bytes), "--keep",
+                                       std::to_string(o.log.keep)});
+    const std::string pump_file = find_in_path(pump_argv[0], {}, "");
+    CStrings pargv(pump_argv), penv({"PATH=/usr/local/bin:/usr/bin:/bin"});
+    const int pump_pid = ::fork();
+    if (pump_pid < 0) {
+      const int e = errno;
+      close_all();
+      return os_error("fork", e);
+    }
+    if (pump_pid == 0) {
+      ::setpgid(0, 0);  // its own group: stopping the replica must not kill its logger first
+      ::dup2(out[0], 3);
+      ::dup2(err[0], 4);
+      const int devnull = ::open("/dev/null", O_RDWR);
+      if (devnull >= 0) { ::dup2(devnull, 0); ::dup2(devnull, 1); }
+      exec_child(pump_file.c_str(), pargv.ptrs.data(), penv.ptrs.data(), nullptr, report[1]);
+    }
+    ::setpgid(pump_pid, pump_pid);
+    spawned.pump_pid = pump_pid;
+  }
+
+  const int pid = ::fork();
+  if (pid < 0) {
+    const int e = errno;
+    close_all();
+    return os_error("fork", e);
+  }
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    const int devnull = ::open("/dev/null", O_RDWR);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    if (pump) {
+      ::dup2(out[1], 1);
+      ::dup2(err[1], 2);
+    } else if (devnull >= 0) {
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+    }
+    exec_child(file.c_str(), argv.ptrs.data(), envp.ptrs.data(), o.workdir.c_str(), report[1]);
+  }
+  ::setpgid(pid, pid);
+  for (int* fd : {&out[0], &out[1], &err[0], &err[1], &report[1]}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+  // The report pipe closes on a successful exec (CLOEXEC) or carries errno from a failed one.
+  // Both children write to it; read until EOF, i.e. until both have exec'd or died.
+  int child_errno = 0;
+  while (true) {
+    int e = 0;
+    const ssize_t n = ::read(report[0], &e, sizeof e);
+    if (n == static_cast<ssize_t>(sizeof e)) { child_errno = e; continue; }
+    if (n < 0 && errno == EINTR) continue;
+    break;
+  }
+  ::close(report[0]);
+  if (child_errno != 0) {
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    if (spawned.pump_pid) {
+      ::kill(spawned.pump_pid, SIGKILL);
+      ::waitpid(spawned.pump_pid, nullptr, 0);
+    }
+    return make_error(ErrorCode::Invalid, "cannot start " + o.argv[0] + ": " +
+                                              std::strerror(child_errno) +
+                                              (o.workdir.empty() ? "" : " (workdir " + o.workdir + ")"));
+  }
+  spawned.process.pid = pid;
+  spawned.process.pgid = pid;
+  spawned.process.start_time = read_start_time(pid).value_or(0);
+  return spawned;
+}
+
+std::optional<std::uint64_t> read_start_time(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return std::nullopt;
+  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  // Field 3 is the first after ')'; start time is field 22.
+  for (int i = 3; i <= 22; ++i) {
+    if (!(fields >> field)) return std::nullopt;
+  }
+  return std::stoull(field);
+}
+
+namespace {
+
+char process_state(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return 0;
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size()) return 0;
+  return stat[close + 2];
+}
+
+}  // namespace
+
+bool is_same_process(const ProcessId& id) {
+  if (id.pid <= 0) return false;
+  const auto start = read_start_time(id.pid);
+  if (!start || *start != id.start_time) return false;
+  const char state = process_state(id.pid);
+  return state != 0 && state != 'Z' && state != 'X';
+}
+
+bool signal_group(int pgid, int sig) { return pgid > 0 && ::kill(-pgid, sig) == 0; }
+
+bool group_alive(int pgid) {
+  if (pgid <= 0 || ::kill(-pgid, 0) != 0) return false;
+  // kill(0) also counts zombies, which wait for whoever reaps orphans (PID 1 may be slow):
+  // a group whose members are all zombies runs nothing.
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return true;
+  bool alive = false;
+  while (dirent* e = ::readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state, ppid, pgrp;
+    if (!(fields >> state >> ppid >> pgrp)) continue;
+    if (pgrp == std::to_string(pgid) && state != "Z" && state != "X") {
+      alive = true;
+      break;
+    }
+  }
+  ::closedir(proc);
+  return alive;
+}
+
+std::optional<Usage> read_usage(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return std::nullopt;
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  std::uint64_t utime = 0, stime = 0, rss_pages = 0;
+  for (int i = 3; i <= 24; ++i) {
+    if (!(fields >> field)) return std::nullopt;
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+    if (i == 24) rss_pages = std::stoull(field);
+  }
+  static const long ticks = ::sysconf(_SC_CLK_TCK);
+  static const long page = ::sysconf(_SC_PAGESIZE);
+  return Usage{static_cast<double>(utime + stime) / static_cast<double>(ticks),
+               rss_pages * static_cast<std::uint64_t>(page)};
+}
+
+int open_pidfd(int pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+}  // namespace gantry::runtime
