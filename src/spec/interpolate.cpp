@@ -16,8 +16,7 @@ class Expander {
 
   // Expands text[pos, end) where end is the end of the string (depth 0) or the '}' closing
   // the enclosing expression. On return pos is at that end.
-  Status expand(std::string_view text, std::size_t& pos, int depth, bool nested,
-                std::string& out) {
+  Status expand(std::string_view text, std::size_t& pos, int depth, bool nested, std::string& out) {
     while (pos < text.size()) {
       const char c = text[pos];
       if (nested && c == '}') return {};
@@ -131,8 +130,9 @@ class Expander {
     }
     if (!message.empty()) return make_error(ErrorCode::Invalid, name + ": " + message);
     return make_error(ErrorCode::Invalid,
-                      "${" + name + "} is not set: set it in the environment or an --env-file, "
-                                    "or give a default with ${" +
+                      "${" + name +
+                          "} is not set: set it in the environment or an --env-file, "
+                          "or give a default with ${" +
                           name + ":-default}");
   }
 

@@ -1,6 +1,6 @@
 // Internals of the spec parser (only src/spec/*.cpp include this): a small YAML tree that
 // keeps 1-based marks and file order, the typed reader over it, and the section parsers.
-// yaml-cpp stays in yaml_node.cpp. Pure; thread-safe.
+// yaml-cpp is read only in yaml_node.cpp (and written in render.cpp). Pure; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -14,16 +14,16 @@
 #include "spec/model.h"
 
 // Early returns for Status / Result<T>, as in "if (!r) return r.error();".
-#define SPEC_TRY(expr)                   \
-  do {                                   \
-    auto spec_try_ = (expr);             \
+#define SPEC_TRY(expr)                        \
+  do {                                        \
+    auto spec_try_ = (expr);                  \
     if (!spec_try_) return spec_try_.error(); \
   } while (0)
-#define SPEC_ASSIGN(lhs, expr)                \
-  do {                                        \
-    auto spec_assign_ = (expr);               \
+#define SPEC_ASSIGN(lhs, expr)                      \
+  do {                                              \
+    auto spec_assign_ = (expr);                     \
     if (!spec_assign_) return spec_assign_.error(); \
-    lhs = std::move(*spec_assign_);           \
+    lhs = std::move(*spec_assign_);                 \
   } while (0)
 
 namespace gantry::spec::detail {
@@ -32,7 +32,7 @@ namespace gantry::spec::detail {
 constexpr int kMaxDepth = 64;
 // More nodes than this (after expanding aliases) is refused: no spec is that big, and it
 // stops "billion laughs" alias bombs.
-constexpr std::size_t kMaxNodes = 200'000;
+constexpr std::size_t kMaxNodes = 100'000;
 
 struct MapEntry;
 
@@ -95,7 +95,6 @@ class Reader {
   void record(const std::string& path, const Node& node) { source_.set(path, at(node)); }
 
   // node must be a map whose keys are all in allowed (empty = any key); records each key.
-  // what names the thing for "expected a map" ("a probe").
   Status map(const Node& node, const std::string& path,
              std::initializer_list<std::string_view> allowed);
   Status map(const Node& node, const std::string& path, const std::vector<std::string>& allowed);
@@ -136,11 +135,13 @@ class Reader {
 
 // Section parsers (service_parser.cpp, strategy_parser.cpp).
 struct ServiceContext {
-  std::string environment;                    // the environment being resolved, or ""
+  std::string environment;  // the environment being resolved, or ""
   std::vector<std::string> declared_environments;
 };
 
-Result<Service> parse_service(Reader& r, const std::string& name, const Node& node,
+// entry is the service's key under services (name and mark); node its value merged with
+// the environment's overlay.
+Result<Service> parse_service(Reader& r, const MapEntry& entry, const Node& node,
                               const ServiceContext& context);
 Result<Strategy> parse_strategy(Reader& r, const Node& node, const std::string& path);
 Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& path);

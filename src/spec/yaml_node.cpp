@@ -2,25 +2,41 @@
 // duplicate-key detection (yaml-cpp 0.7 accepts duplicates silently), depth and size caps.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <exception>
+#include <unordered_map>
 
 #include "spec/parser_impl.h"
 
 namespace gantry::spec::detail {
 namespace {
 
+// The key path of the node being converted, as a chain of parent links: built into a string
+// only for an error, so converting costs no string work per node.
+struct PathLink {
+  const PathLink* parent = nullptr;
+  std::string_view key;  // a map key, or empty for a list item
+  std::size_t index = 0;
+
+  std::string str() const {
+    std::string head = parent ? parent->str() : std::string();
+    if (!parent) return head;
+    return join_path(head, key.empty() ? std::string_view(std::to_string(index)) : key);
+  }
+};
+
 class Converter {
  public:
   explicit Converter(const std::string& file) : file_(file) {}
 
   // fallback_line/column: where to place a node yaml-cpp gives no mark (an empty value).
-  Status convert(const YAML::Node& in, const std::string& path, int depth, int fallback_line,
+  Status convert(const YAML::Node& in, const PathLink& path, int depth, int fallback_line,
                  int fallback_column, Node& out) {
     if (++count_ > kMaxNodes) {
       return make_error(ErrorCode::Invalid,
-                        "the document has more than 200000 nodes (after expanding aliases); "
+                        "the document has more than 100000 nodes (after expanding aliases); "
                         "a spec is much smaller",
-                        Location{file_, fallback_line, fallback_column}, path);
+                        Location{file_, fallback_line, fallback_column}, path.str());
     }
     const YAML::Mark mark = in.Mark();
     if (mark.line >= 0 && mark.column >= 0) {
@@ -32,7 +48,7 @@ class Converter {
     }
     if (depth > kMaxDepth) {
       return make_error(ErrorCode::Invalid, "nested more than 64 levels deep",
-                        Location{file_, out.line, out.column}, path);
+                        Location{file_, out.line, out.column}, path.str());
     }
     switch (in.Type()) {
       case YAML::NodeType::Undefined:
@@ -48,8 +64,8 @@ class Converter {
         std::size_t index = 0;
         for (const auto& item : in) {
           Node child;
-          auto s = convert(item, join_path(path, std::to_string(index)), depth + 1, out.line,
-                           out.column, child);
+          const PathLink item_path{&path, {}, index};
+          auto s = convert(item, item_path, depth + 1, out.line, out.column, child);
           if (!s) return s;
           out.items.push_back(std::move(child));
           ++index;
@@ -58,6 +74,7 @@ class Converter {
       }
       case YAML::NodeType::Map:
         out.kind = Node::Kind::Map;
+        std::unordered_map<std::string, std::size_t> seen;  // key -> index in entries
         for (const auto& kv : in) {
           const YAML::Mark key_mark = kv.first.Mark();
           MapEntry entry;
@@ -66,21 +83,22 @@ class Converter {
           if (!kv.first.IsScalar()) {
             return make_error(ErrorCode::Invalid,
                               "map keys must be plain names, got " +
-                                  std::string(kv.first.IsNull() ? "an empty key"
+                                  std::string(kv.first.IsNull()  ? "an empty key"
                                               : kv.first.IsMap() ? "a map"
                                                                  : "a list"),
-                              Location{file_, entry.line, entry.column}, path);
+                              Location{file_, entry.line, entry.column}, path.str());
           }
           entry.key = kv.first.Scalar();
-          const std::string key_path = join_path(path, entry.key);
-          if (const MapEntry* first = out.entry(entry.key)) {
+          const PathLink key_path{&path, entry.key, 0};
+          if (auto it = seen.find(entry.key); it != seen.end()) {
             return make_error(ErrorCode::Invalid,
                               "duplicate key '" + entry.key + "' (first defined at line " +
-                                  std::to_string(first->line) + "): keep only one",
-                              Location{file_, entry.line, entry.column}, key_path);
+                                  std::to_string(out.entries[it->second].line) + "): keep only one",
+                              Location{file_, entry.line, entry.column}, key_path.str());
           }
           auto s = convert(kv.second, key_path, depth + 1, entry.line, entry.column, entry.value);
           if (!s) return s;
+          seen.emplace(entry.key, out.entries.size());
           out.entries.push_back(std::move(entry));
         }
         return {};
@@ -110,10 +128,14 @@ const Node* Node::get(std::string_view key) const {
 
 std::string_view kind_name(const Node& node) {
   switch (node.kind) {
-    case Node::Kind::Null: return "null";
-    case Node::Kind::Scalar: return "a string";
-    case Node::Kind::Sequence: return "a list";
-    case Node::Kind::Map: return "a map";
+    case Node::Kind::Null:
+      return "null";
+    case Node::Kind::Scalar:
+      return "a string";
+    case Node::Kind::Sequence:
+      return "a list";
+    case Node::Kind::Map:
+      return "a map";
   }
   return "?";
 }
@@ -141,7 +163,8 @@ Result<Node> parse_yaml(std::string_view text, const std::string& file) {
   try {
     Node out;
     Converter converter(file);
-    auto s = converter.convert(root, "", 0, 1, 1, out);
+    const PathLink root_path;
+    auto s = converter.convert(root, root_path, 0, 1, 1, out);
     if (!s) return s.error();
     return out;
   } catch (const YAML::Exception& e) {
@@ -152,9 +175,30 @@ Result<Node> parse_yaml(std::string_view text, const std::string& file) {
   }
 }
 
+namespace {
+
+// Keys of which a map holds exactly one (a strategy kind, a probe kind): an overlay that
+// names one of them replaces the base's choice instead of adding a second.
+const std::vector<std::vector<std::string_view>> kExclusiveKeys = {
+    {"recreate", "rolling", "blue_green", "canary"}, {"http", "tcp", "exec"}};
+
+void drop_exclusive_siblings(Node& base, const Node& over) {
+  for (const auto& group : kExclusiveKeys) {
+    for (std::string_view key : group) {
+      if (!over.entry(key)) continue;
+      std::erase_if(base.entries, [&](const MapEntry& e) {
+        return e.key != key && std::find(group.begin(), group.end(), e.key) != group.end();
+      });
+    }
+  }
+}
+
+}  // namespace
+
 Node merge_nodes(const Node& base, const Node& over) {
   if (!base.is_map() || !over.is_map()) return over;
   Node out = base;
+  drop_exclusive_siblings(out, over);
   for (const auto& e : over.entries) {
     MapEntry* existing = nullptr;
     for (auto& b : out.entries) {
