@@ -34,9 +34,9 @@ struct EnvCheckOptions {
 };
 
 // Rule ids of the findings check_env returns.
-inline constexpr const char* kRuleEnvMissing = "env-missing";            // error
-inline constexpr const char* kRuleEnvInvalid = "env-invalid";            // error
-inline constexpr const char* kRuleEnvUnknown = "env-unknown";            // info
+inline constexpr const char* kRuleEnvMissing = "env-missing";             // error
+inline constexpr const char* kRuleEnvInvalid = "env-invalid";             // error
+inline constexpr const char* kRuleEnvUnknown = "env-unknown";             // info
 inline constexpr const char* kRuleEnvDriftMissing = "env-drift-missing";  // warning
 inline constexpr const char* kRuleEnvDriftExtra = "env-drift-extra";      // warning
 

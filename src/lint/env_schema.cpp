@@ -8,8 +8,8 @@
 #include <string>
 
 #include "core/strings.h"
-#include "scan/scan.h"
 #include "fmt/format.h"
+#include "scan/scan.h"
 
 namespace gantry::lint {
 namespace {
@@ -75,9 +75,9 @@ bool is_scheme_char(char c, bool first) {
 std::string list_words(const std::vector<std::string>& items) { return join(items, ", "); }
 
 std::optional<std::string> check_url(const spec::VarSchema& schema, std::string_view value) {
-  const std::string expected =
-      schema.schemes.empty() ? std::string{}
-                             : fmt::format(" with scheme {}", join(schema.schemes, " or "));
+  const std::string expected = schema.schemes.empty()
+                                   ? std::string{}
+                                   : fmt::format(" with scheme {}", join(schema.schemes, " or "));
   const auto sep = value.find("://");
   bool valid_scheme = sep != std::string_view::npos && sep > 0;
   for (std::size_t i = 0; valid_scheme && i < sep; ++i) {

@@ -198,12 +198,24 @@ class Parser {
       }
       const char e = peek();
       switch (e) {
-        case 'n': value += '\n'; break;
-        case 't': value += '\t'; break;
-        case 'r': value += '\r'; break;
-        case '"': value += '"'; break;
-        case '\\': value += '\\'; break;
-        case '$': value += '$'; break;
+        case 'n':
+          value += '\n';
+          break;
+        case 't':
+          value += '\t';
+          break;
+        case 'r':
+          value += '\r';
+          break;
+        case '"':
+          value += '"';
+          break;
+        case '\\':
+          value += '\\';
+          break;
+        case '$':
+          value += '$';
+          break;
         default:
           // Unknown escapes stay as written (Windows paths, regexes).
           value += '\\';
@@ -212,8 +224,7 @@ class Parser {
       advance();
     }
     if (at_end()) {
-      return error_at(open,
-                      "unterminated double quote: no closing \" before the end of the file");
+      return error_at(open, "unterminated double quote: no closing \" before the end of the file");
     }
     advance();
     return value;
