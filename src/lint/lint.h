@@ -35,7 +35,9 @@ struct Finding {
   std::string key_path;
   std::string hint;                // what to do about it
   std::vector<Location> related;   // the other side of a conflict
-  std::vector<std::string> environments;  // where it applies; empty = base spec
+  // Where it holds: empty when it holds in every spec linted, else the names, with the base
+  // spec written "(base)".
+  std::vector<std::string> environments;
 };
 
 // Checks one resolved spec.

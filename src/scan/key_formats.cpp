@@ -18,12 +18,18 @@ bool in_charset(Charset set, char c) {
   const bool upper = c >= 'A' && c <= 'Z';
   const bool lower = c >= 'a' && c <= 'z';
   switch (set) {
-    case Charset::Alnum: return digit || upper || lower;
-    case Charset::UpperAlnum: return digit || upper;
-    case Charset::AlnumDash: return digit || upper || lower || c == '-' || c == '_';
-    case Charset::AlnumUnderscore: return digit || upper || lower || c == '_';
-    case Charset::Hex: return digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    case Charset::Base64Url: return digit || upper || lower || c == '-' || c == '_';
+    case Charset::Alnum:
+      return digit || upper || lower;
+    case Charset::UpperAlnum:
+      return digit || upper;
+    case Charset::AlnumDash:
+      return digit || upper || lower || c == '-' || c == '_';
+    case Charset::AlnumUnderscore:
+      return digit || upper || lower || c == '_';
+    case Charset::Hex:
+      return digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    case Charset::Base64Url:
+      return digit || upper || lower || c == '-' || c == '_';
   }
   return false;
 }
@@ -57,8 +63,8 @@ constexpr std::array kFormats = {
     Format{"github-token", "GitHub token", "ghu_", Charset::Alnum, 36, 255},
     Format{"github-token", "GitHub token", "ghs_", Charset::Alnum, 36, 255},
     Format{"github-token", "GitHub token", "ghr_", Charset::Alnum, 36, 255},
-    Format{"github-token", "GitHub fine-grained token", "github_pat_", Charset::AlnumUnderscore,
-           70, 255},
+    Format{"github-token", "GitHub fine-grained token", "github_pat_", Charset::AlnumUnderscore, 70,
+           255},
     Format{"gitlab-token", "GitLab personal access token", "glpat-", Charset::AlnumDash, 20, 64},
     Format{"slack-token", "Slack token", "xoxb-", Charset::AlnumDash, 20, 255},
     Format{"slack-token", "Slack token", "xoxp-", Charset::AlnumDash, 20, 255},
@@ -70,8 +76,8 @@ constexpr std::array kFormats = {
     Format{"stripe-secret-key", "Stripe secret key", "sk_test_", Charset::Alnum, 20, 255},
     Format{"stripe-secret-key", "Stripe restricted key", "rk_live_", Charset::Alnum, 20, 255},
     Format{"stripe-secret-key", "Stripe restricted key", "rk_test_", Charset::Alnum, 20, 255},
-    Format{"stripe-webhook-secret", "Stripe webhook signing secret", "whsec_", Charset::Alnum,
-           24, 255},
+    Format{"stripe-webhook-secret", "Stripe webhook signing secret", "whsec_", Charset::Alnum, 24,
+           255},
     Format{"anthropic-api-key", "Anthropic API key", "sk-ant-api03-", Charset::AlnumDash, 80,
            kUnbounded},
     Format{"anthropic-api-key", "Anthropic admin key", "sk-ant-admin01-", Charset::AlnumDash, 80,
@@ -99,8 +105,7 @@ struct Matcher {
     });
   }
 
-  void add(std::string_view id, std::string_view description, std::size_t begin,
-           std::size_t end) {
+  void add(std::string_view id, std::string_view description, std::size_t begin, std::size_t end) {
     if (claimed(begin, end)) return;
     found.push_back(Detection{std::string(id), std::string(description), begin, end - begin});
   }
