@@ -1,0 +1,174 @@
+// HTTP probes: one HTTP/1.1 request per probe over a fresh connection (Beast), cut off at the
+// probe's deadline. Not thread-safe: runs on the caller's io_context thread.
+#include <string>
+#include <vector>
+
+#include "probe/probe_impl.h"
+
+namespace gantry::probe::detail {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+// Enough for any health or deep-health body; a larger one is a failure, not a memory hazard.
+constexpr std::uint64_t kBodyLimit = 1 << 20;
+
+ProbeResult failure(std::string detail) {
+  ProbeResult r;
+  r.outcome = Outcome::Failure;
+  r.detail = std::move(detail);
+  return r;
+}
+
+class HttpProbe final : public ProbeOp, public std::enable_shared_from_this<HttpProbe> {
+ public:
+  HttpProbe(asio::io_context& io, const ProbeConfig& config, Done done)
+      : ProbeOp(io, config, std::move(done)), stream_(io), resolver_(io), guard_(io) {}
+
+  void start() {
+    const auto& h = config_.http;
+    if (h.port <= 0 || h.port > 65535) {
+      return finish_later(shared_from_this(), failure("no port to probe"));
+    }
+    verb_ = http::string_to_verb(h.method);
+    if (verb_ == http::verb::unknown) {
+      return finish_later(shared_from_this(), failure("unknown HTTP method '" + h.method + "'"));
+    }
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(h.host, ec);
+    if (!ec) return connect({tcp::endpoint(address, static_cast<unsigned short>(h.port))});
+    resolve();
+  }
+
+ private:
+  void abort() override {
+    boost::system::error_code ignored;
+    resolver_.cancel();
+    guard_.cancel();
+    stream_.cancel();
+    stream_.socket().close(ignored);
+  }
+
+  // The resolver has no deadline of its own: a timer cancels it.
+  void resolve() {
+    guard_.expires_at(deadline());
+    guard_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->finished()) return;
+      self->resolve_timed_out_ = true;
+      self->resolver_.cancel();
+    });
+    resolver_.async_resolve(
+        config_.http.host, std::to_string(config_.http.port),
+        [self = shared_from_this()](boost::system::error_code ec, tcp::resolver::results_type rs) {
+          self->guard_.cancel();
+          if (self->finished()) return;
+          if (self->resolve_timed_out_) return self->finish(timeout_result(self->config_.timeout));
+          if (ec) return self->finish(failure(describe_network_error(ec)));
+          std::vector<tcp::endpoint> endpoints;
+          for (const auto& r : rs) endpoints.push_back(r.endpoint());
+          self->connect(std::move(endpoints));
+        });
+  }
+
+  void connect(std::vector<tcp::endpoint> endpoints) {
+    stream_.expires_at(deadline());
+    stream_.async_connect(
+        endpoints, [self = shared_from_this()](boost::system::error_code ec, const tcp::endpoint&) {
+          if (self->finished()) return;
+          if (ec) return self->fail(ec);
+          self->write();
+        });
+  }
+
+  void write() {
+    const auto& h = config_.http;
+    req_.method(verb_);
+    req_.target(h.path.empty() ? "/" : h.path);
+    req_.version(11);
+    const bool ipv6 = h.host.find(':') != std::string::npos;
+    req_.set(http::field::host,
+             (ipv6 ? "[" + h.host + "]" : h.host) + ":" + std::to_string(h.port));
+    req_.set(http::field::user_agent, "gantry-probe");
+    req_.set(http::field::accept, "*/*");
+    req_.keep_alive(false);
+    for (const auto& [name, value] : h.headers) req_.set(name, value);
+    req_.prepare_payload();
+    stream_.expires_at(deadline());
+    http::async_write(stream_, req_,
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (self->finished()) return;
+                        if (ec) return self->fail(ec);
+                        self->read();
+                      });
+  }
+
+  void read() {
+    parser_.body_limit(kBodyLimit);
+    if (verb_ == http::verb::head) parser_.skip(true);  // a HEAD response has no body to read
+    stream_.expires_at(deadline());
+    http::async_read(stream_, buffer_, parser_,
+                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                       if (self->finished()) return;
+                       if (ec) return self->fail(ec);
+                       self->judge();
+                     });
+  }
+
+  void judge() {
+    const auto& h = config_.http;
+    const auto& res = parser_.get();
+    ProbeResult r;
+    r.http_status = static_cast<int>(res.result_int());
+    r.detail = "HTTP " + std::to_string(r.http_status);
+    const bool in_range = r.http_status >= h.status_min && r.http_status <= h.status_max;
+    r.outcome = in_range ? Outcome::Success : Outcome::Failure;
+    if (h.deep_health) {
+      auto deep = parse_deep_health(res.body());
+      if (deep) {
+        r.detail += std::string(", deep health ") + to_string(deep->status);
+        // An endpoint may say "unhealthy" with a 200; the body is the stronger claim.
+        if (deep->status == DeepStatus::Unhealthy) r.outcome = Outcome::Failure;
+        r.deep = std::move(deep.value());
+      } else if (in_range) {
+        r.outcome = Outcome::Failure;
+        r.detail += ", " + deep.error().message;
+      }
+    }
+    close();
+    finish(std::move(r));
+  }
+
+  void fail(boost::system::error_code ec) {
+    close();
+    if (ec == beast::error::timeout) return finish(timeout_result(config_.timeout));
+    finish(failure(describe_network_error(ec)));
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  tcp::resolver resolver_;
+  asio::steady_timer guard_;
+  bool resolve_timed_out_ = false;
+  http::verb verb_ = http::verb::get;
+  http::request<http::empty_body> req_;
+  beast::flat_buffer buffer_;
+  http::response_parser<http::string_body> parser_;
+};
+
+}  // namespace
+
+std::shared_ptr<ProbeOp> start_http_probe(asio::io_context& io, const ProbeConfig& config,
+                                          Done done) {
+  auto op = std::make_shared<HttpProbe>(io, config, std::move(done));
+  op->start();
+  return op;
+}
+
+}  // namespace gantry::probe::detail
