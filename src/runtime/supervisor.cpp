@@ -198,6 +198,17 @@ void ReplicaSupervisor::stop(std::function<void()> done) {
   });
 }
 
+void ReplicaSupervisor::terminate() {
+  if (status_.phase != ReplicaPhase::Running) return;
+  signal_group(status_.process.pgid, SIGTERM);
+  impl_->timer.expires_after(config_.stop_timeout);
+  impl_->timer.async_wait([weak = weak_from_this(), pid = status_.process](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (!self || ec || !(self->status_.process == pid)) return;
+    if (self->status_.phase == ReplicaPhase::Running) signal_group(pid.pgid, SIGKILL);
+  });
+}
+
 // The leader is gone but its group is not: SIGKILL the rest, poll briefly until it is empty.
 void ReplicaSupervisor::kill_after_timeout() {
   signal_group(status_.process.pgid, SIGKILL);

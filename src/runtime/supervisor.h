@@ -66,6 +66,9 @@ class ReplicaSupervisor : public std::enable_shared_from_this<ReplicaSupervisor>
   Status adopt(const ProcessId& process, int pump_pid);
   // Graceful stop; done runs once the whole process group is gone.
   void stop(std::function<void()> done);
+  // Ends a running replica that went bad (liveness failed, startup budget spent): SIGTERM to
+  // its group, SIGKILL after stop_timeout. Its exit then goes through the restart policy.
+  void terminate();
 
   const ReplicaStatus& status() const { return status_; }
   const ReplicaConfig& config() const { return config_; }

@@ -1,0 +1,87 @@
+// The controller: reconciles what runs with the spec. It owns the replica supervisors and
+// probe loops of every service, persists every state change to the store before acting on it,
+// and answers the API's questions with snapshots. Not thread-safe: every call runs on the
+// control-plane io_context thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "spec/model.h"
+#include "store/store.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace gantry::daemon {
+
+struct ReplicaView {
+  std::string service;
+  int index = 0;
+  std::string version;
+  std::string revision_id;
+  int pid = 0;
+  int port = 0;                // 0 for a service without a port
+  std::string phase;           // running | backing_off | stopping | stopped | failed
+  std::string readiness;       // unknown | ready | not_ready  (ready when no readiness probe)
+  std::string liveness;        // unknown | passing | failing | none
+  std::string deep;            // "" | healthy | degraded | unhealthy
+  std::string last_probe;      // the last probe's one-line detail
+  int restarts = 0;
+  double cpu_percent = 0;      // since the previous snapshot
+  std::uint64_t rss_bytes = 0;
+  std::int64_t uptime_ms = 0;
+  std::string last_exit;       // "exited with status 3"
+  std::string failure;         // why the replica gave up (crash loop), with last log lines
+  bool adopted = false;        // started by an earlier daemon and adopted after its restart
+};
+
+struct ServiceView {
+  std::string name;
+  std::string version;
+  std::string revision_id;
+  std::optional<int> port;
+  int desired = 0;
+  int ready = 0;
+  std::string health;  // starting | healthy | degraded | unhealthy | failed | stopped
+  int restarts = 0;
+  std::vector<ReplicaView> replicas;
+};
+
+struct ControllerOptions {
+  std::string state_dir;               // logs in state_dir/logs/SERVICE-INDEX.log
+  std::vector<std::string> log_pump;   // {"/path/to/gantry", "__log-pump"}
+  std::string environment;
+};
+
+class Controller {
+ public:
+  virtual ~Controller() = default;
+
+  virtual std::vector<ServiceView> services() = 0;
+  virtual const spec::Spec& spec() const = 0;
+  virtual store::Store& store() = 0;
+  virtual std::string log_path(const std::string& service, int index) const = 0;
+
+  // Restarts the service's replicas one at a time, each waiting for the new one to be ready.
+  // done gets the outcome (an unknown service is ErrorCode::NotFound).
+  virtual void restart_service(const std::string& service, std::function<void(Status)> done) = 0;
+
+  // Stops every replica (reverse depends_on order), then calls done.
+  virtual void shutdown(std::function<void()> done) = 0;
+};
+
+// Starts the controller: adopts the replicas the store records (same pid and start time),
+// stops those the spec no longer wants, starts the rest in depends_on order.
+Result<std::unique_ptr<Controller>> start_controller(boost::asio::io_context& io,
+                                                     const spec::Spec& spec,
+                                                     std::unique_ptr<store::Store> store,
+                                                     const ControllerOptions& options);
+
+}  // namespace gantry::daemon

@@ -1,0 +1,308 @@
+// ReplicaUnit: process + probes + store row for one replica.
+#include "daemon/replica_unit.h"
+
+#include <chrono>
+
+#include "core/asio.h"
+#include "daemon/translate.h"
+
+namespace gantry::daemon {
+namespace {
+
+namespace asio = boost::asio;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A free loopback port for a replica's PORT (the replica binds it a moment later).
+Result<int> pick_port(asio::io_context& io) {
+  boost::system::error_code ec;
+  asio::ip::tcp::acceptor a(io);
+  a.open(asio::ip::tcp::v4(), ec);
+  if (!ec) a.bind({asio::ip::make_address_v4("127.0.0.1"), 0}, ec);
+  if (ec) return make_error(ErrorCode::Io, "cannot pick a port: " + ec.message());
+  return static_cast<int>(a.local_endpoint().port());
+}
+
+}  // namespace
+
+std::shared_ptr<ReplicaUnit> ReplicaUnit::create(Context context, const spec::Service& service,
+                                                 int index, std::string revision_id,
+                                                 std::string version) {
+  return std::shared_ptr<ReplicaUnit>(
+      new ReplicaUnit(context, service, index, std::move(revision_id), std::move(version)));
+}
+
+ReplicaUnit::ReplicaUnit(Context context, const spec::Service& service, int index,
+                         std::string revision_id, std::string version)
+    : ctx_(std::move(context)),
+      service_(service),
+      index_(index),
+      revision_id_(std::move(revision_id)),
+      version_(std::move(version)) {}
+
+ReplicaUnit::~ReplicaUnit() { stop_probes(); }
+
+runtime::ReplicaConfig ReplicaUnit::replica_config(int port) {
+  runtime::ReplicaConfig c;
+  c.service = service_.name;
+  c.index = index_;
+  c.version = version_;
+  c.spawn.workdir = service_.workdir;
+  c.spawn.log.path = ctx_.options.state_dir + "/logs/" + service_.name + "-" +
+                     std::to_string(index_) + ".log";
+  c.spawn.log_pump = ctx_.options.log_pump;
+  c.restart = to_restart_config(service_.restart);
+  c.stop_timeout = service_.stop_timeout;
+  (void)port;
+  return c;
+}
+
+Status ReplicaUnit::start() {
+  if (service_.port) {
+    auto port = pick_port(ctx_.io);
+    if (!port) return port.error();
+    port_ = *port;
+  }
+  auto env = replica_env(service_, index_, port_, version_);
+  if (!env) return env.error();
+  auto argv = replica_argv(service_, *env);
+  if (!argv) return argv.error();
+  auto config = replica_config(port_);
+  config.spawn.env = std::move(*env);
+  config.spawn.argv = std::move(*argv);
+  runtime::ReplicaObserver obs;
+  std::weak_ptr<ReplicaUnit> weak = weak_from_this();
+  obs.on_started = [weak](const runtime::ReplicaStatus& s) {
+    if (auto self = weak.lock()) self->on_started(s);
+  };
+  obs.on_exited = [weak](const runtime::ReplicaStatus& s, const runtime::RestartDecision&) {
+    if (auto self = weak.lock()) self->on_exited(s);
+  };
+  obs.on_failed = [weak](const runtime::ReplicaStatus&) {
+    if (auto self = weak.lock()) {
+      self->persist();
+      if (self->ctx_.on_change) self->ctx_.on_change();
+    }
+  };
+  supervisor_ = runtime::ReplicaSupervisor::create(ctx_.io, std::move(config), std::move(obs));
+  return supervisor_->start();
+}
+
+Status ReplicaUnit::adopt(const store::Replica& row) {
+  port_ = row.port;
+  auto config = replica_config(port_);
+  runtime::ReplicaObserver obs;
+  std::weak_ptr<ReplicaUnit> weak = weak_from_this();
+  obs.on_exited = [weak](const runtime::ReplicaStatus& s, const runtime::RestartDecision& d) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->on_exited(s);
+    // An adopted replica's restart would need its full spawn options: start a fresh one.
+    if (d.action == runtime::RestartDecision::Action::Restart) {
+      self->supervisor_.reset();
+      if (!self->start()) self->persist();
+    }
+  };
+  supervisor_ = runtime::ReplicaSupervisor::create(ctx_.io, std::move(config), std::move(obs));
+  auto st = supervisor_->adopt(runtime::ProcessId{row.pid, row.start_time, row.pgid}, 0);
+  if (!st) return st;
+  persist();
+  start_probes();
+  return {};
+}
+
+void ReplicaUnit::on_started(const runtime::ReplicaStatus&) {
+  set_ready(Readiness::Unknown);
+  persist();  // the pid is known only now: write it before anything else happens to it
+  start_probes();
+  if (ctx_.on_change) ctx_.on_change();
+}
+
+void ReplicaUnit::on_exited(const runtime::ReplicaStatus&) {
+  stop_probes();
+  set_ready(Readiness::NotReady);
+  persist();
+  if (ctx_.on_change) ctx_.on_change();
+}
+
+void ReplicaUnit::start_probes() {
+  stop_probes();
+  std::weak_ptr<ReplicaUnit> weak = weak_from_this();
+  const auto& h = service_.health;
+  if (h.startup) {
+    startup_ = std::make_unique<probe::ProbeLoop>(
+        ctx_.io, to_probe_config(*h.startup, port_, false),
+        [weak](bool passing, const probe::ProbeResult& r) {
+          auto self = weak.lock();
+          if (!self) return;
+          self->last_probe_ = "startup: " + r.detail;
+          if (passing) {
+            // Startup passed once: hand over to readiness and liveness.
+            asio::post(self->ctx_.io, [weak] {
+              if (auto s = weak.lock()) {
+                if (s->startup_) s->startup_->stop();
+                s->start_running_probes();
+              }
+            });
+          } else if (self->supervisor_) {
+            self->last_probe_ = "startup budget spent: " + r.detail;
+            self->supervisor_->terminate();
+          }
+        });
+    startup_->start();
+  } else {
+    start_running_probes();
+  }
+}
+
+void ReplicaUnit::start_running_probes() {
+  std::weak_ptr<ReplicaUnit> weak = weak_from_this();
+  const auto& h = service_.health;
+  if (h.readiness) {
+    readiness_ = std::make_unique<probe::ProbeLoop>(
+        ctx_.io, to_probe_config(*h.readiness, port_, false),
+        [weak](bool passing, const probe::ProbeResult& r) {
+          auto self = weak.lock();
+          if (!self) return;
+          self->last_probe_ = "readiness: " + r.detail;
+          self->set_ready(passing ? Readiness::Ready : Readiness::NotReady);
+          self->persist();
+          if (self->ctx_.on_change) self->ctx_.on_change();
+        });
+    readiness_->start();
+  } else {
+    set_ready(Readiness::Ready);  // no readiness probe: running is ready
+    persist();
+    if (ctx_.on_change) asio::post(ctx_.io, ctx_.on_change);
+  }
+  if (h.liveness) {
+    liveness_ = std::make_unique<probe::ProbeLoop>(
+        ctx_.io, to_probe_config(*h.liveness, port_, false),
+        [weak](bool passing, const probe::ProbeResult& r) {
+          auto self = weak.lock();
+          if (!self) return;
+          self->live_ = passing;
+          if (!passing && self->supervisor_) {
+            self->last_probe_ = "liveness failed: " + r.detail;
+            self->supervisor_->terminate();  // the restart policy brings it back
+          }
+        });
+    liveness_->start();
+  }
+  if (h.deep) {
+    deep_ = std::make_unique<probe::ProbeLoop>(ctx_.io, to_probe_config(*h.deep, port_, true),
+                                               [](bool, const probe::ProbeResult&) {});
+    deep_->on_result([weak](const probe::ProbeResult& r) {
+      if (auto self = weak.lock()) {
+        self->deep_status_ = r.deep ? probe::to_string(r.deep->status) : "unhealthy";
+      }
+    });
+    deep_->start();
+  }
+}
+
+void ReplicaUnit::stop_probes() {
+  for (auto* loop : {&startup_, &readiness_, &liveness_, &deep_}) {
+    if (*loop) (*loop)->stop();
+    loop->reset();
+  }
+  live_.reset();
+}
+
+void ReplicaUnit::stop(std::function<void()> done) {
+  stop_probes();
+  set_ready(Readiness::NotReady);
+  if (!supervisor_) {
+    (void)ctx_.store.remove_replica(service_.name, index_);
+    done();
+    return;
+  }
+  auto self = shared_from_this();
+  supervisor_->stop([self, done = std::move(done)] {
+    (void)self->ctx_.store.remove_replica(self->service_.name, self->index_);
+    done();
+  });
+}
+
+void ReplicaUnit::set_ready(Readiness r) { ready_ = r; }
+
+bool ReplicaUnit::failed() const {
+  return supervisor_ && supervisor_->status().phase == runtime::ReplicaPhase::Failed;
+}
+
+bool ReplicaUnit::running() const {
+  return supervisor_ && supervisor_->status().phase == runtime::ReplicaPhase::Running;
+}
+
+int ReplicaUnit::pid() const { return supervisor_ ? supervisor_->status().process.pid : 0; }
+
+void ReplicaUnit::persist() {
+  if (!supervisor_) return;
+  const auto& s = supervisor_->status();
+  store::Replica row;
+  row.service = service_.name;
+  row.index = index_;
+  row.revision_id = revision_id_;
+  row.version = version_;
+  row.pid = s.process.pid;
+  row.start_time = s.process.start_time;
+  row.pgid = s.process.pgid;
+  row.port = port_;
+  row.state = s.phase == runtime::ReplicaPhase::Running
+                  ? (ready_ == Readiness::Ready ? "ready" : "starting")
+                  : std::string(runtime::name_of(s.phase));
+  row.restarts = s.restarts;
+  row.started_at_ms = now_ms();
+  (void)ctx_.store.put_replica(row);
+}
+
+ReplicaView ReplicaUnit::view() {
+  ReplicaView v;
+  v.service = service_.name;
+  v.index = index_;
+  v.version = version_;
+  v.revision_id = revision_id_;
+  v.port = port_;
+  v.readiness = ready_ == Readiness::Ready ? "ready"
+                : ready_ == Readiness::NotReady ? "not_ready"
+                                                : "unknown";
+  v.liveness = !service_.health.liveness ? "none"
+               : !live_                  ? "unknown"
+               : *live_                  ? "passing"
+                                         : "failing";
+  v.deep = deep_status_;
+  v.last_probe = last_probe_;
+  if (!supervisor_) {
+    v.phase = "stopped";
+    return v;
+  }
+  const auto& s = supervisor_->status();
+  v.pid = s.process.pid;
+  v.phase = std::string(runtime::name_of(s.phase));
+  v.restarts = s.restarts;
+  v.adopted = s.adopted;
+  v.failure = s.failure;
+  if (s.last_exit.code != 0 || s.last_exit.signaled || !s.last_exit.known) {
+    if (s.restarts > 0 || s.phase != runtime::ReplicaPhase::Running) v.last_exit = s.last_exit.describe();
+  }
+  if (s.phase == runtime::ReplicaPhase::Running) {
+    const auto now = std::chrono::steady_clock::now();
+    v.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - s.started_at).count();
+    if (auto usage = runtime::read_usage(s.process.pid)) {
+      v.rss_bytes = usage->rss_bytes;
+      if (last_cpu_at_ != std::chrono::steady_clock::time_point{}) {
+        const double wall = std::chrono::duration<double>(now - last_cpu_at_).count();
+        if (wall > 0) v.cpu_percent = 100.0 * (usage->cpu_seconds - last_cpu_seconds_) / wall;
+      }
+      last_cpu_seconds_ = usage->cpu_seconds;
+      last_cpu_at_ = now;
+    }
+  }
+  return v;
+}
+
+}  // namespace gantry::daemon

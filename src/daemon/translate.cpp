@@ -1,0 +1,125 @@
+// Spec -> probe config, restart config, replica environment and argv; spec digests.
+#include "daemon/translate.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "spec/interpolate.h"
+
+namespace gantry::daemon {
+
+probe::ProbeConfig to_probe_config(const spec::Probe& p, int replica_port, bool deep) {
+  probe::ProbeConfig c;
+  c.initial_delay = p.initial_delay;
+  c.period = p.period;
+  c.timeout = p.timeout;
+  c.success_threshold = p.success_threshold;
+  c.failure_threshold = p.failure_threshold;
+  const int port = p.port > 0 ? p.port : replica_port;
+  switch (p.kind) {
+    case spec::ProbeKind::Http:
+      c.kind = probe::ProbeKind::Http;
+      c.http.method = p.method;
+      c.http.path = p.path;
+      c.http.headers = p.headers;
+      c.http.status_min = p.status_min;
+      c.http.status_max = p.status_max;
+      c.http.port = port;
+      c.http.deep_health = deep;
+      break;
+    case spec::ProbeKind::Tcp:
+      c.kind = probe::ProbeKind::Tcp;
+      c.tcp.port = port;
+      break;
+    case spec::ProbeKind::Exec:
+      c.kind = probe::ProbeKind::Exec;
+      c.exec.argv = p.command;
+      break;
+  }
+  return c;
+}
+
+runtime::RestartConfig to_restart_config(const spec::Restart& r) {
+  runtime::RestartConfig c;
+  switch (r.policy) {
+    case spec::RestartPolicy::Never: c.mode = runtime::RestartConfig::Mode::Never; break;
+    case spec::RestartPolicy::OnFailure: c.mode = runtime::RestartConfig::Mode::OnFailure; break;
+    case spec::RestartPolicy::Always: c.mode = runtime::RestartConfig::Mode::Always; break;
+  }
+  c.max_retries = r.max_retries;
+  c.initial = r.backoff.initial;
+  c.max = r.backoff.max;
+  c.multiplier = r.backoff.multiplier;
+  c.jitter = r.backoff.jitter;
+  return c;
+}
+
+Result<EnvList> replica_env(const spec::Service& service, int index, int port,
+                            const std::string& version) {
+  EnvList env;
+  for (const char* name : {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "TMPDIR"}) {
+    if (const char* v = std::getenv(name)) env.emplace_back(name, v);
+  }
+  if (!std::getenv("PATH")) env.emplace_back("PATH", "/usr/local/bin:/usr/bin:/bin");
+  auto set = [&env](const std::string& k, const std::string& v) {
+    for (auto& [key, value] : env) {
+      if (key == k) {
+        value = v;
+        return;
+      }
+    }
+    env.emplace_back(k, v);
+  };
+  for (const auto& [name, value] : service.env) {
+    if (value.is_secret_ref()) {
+      return make_error(ErrorCode::Unsupported,
+                        "services." + service.name + ".env." + name + " is a secret reference (" +
+                            value.value +
+                            ") and this gantry has no vault to resolve it yet; set the value in "
+                            "the environment with ${VAR} instead");
+    }
+    if (value.unresolved) {
+      return make_error(ErrorCode::Invalid, "services." + service.name + ".env." + name +
+                                                ": " + value.raw + " could not be resolved");
+    }
+    set(name, value.value);
+  }
+  if (port > 0) set("PORT", std::to_string(port));
+  set("GANTRY_SERVICE", service.name);
+  set("GANTRY_REPLICA", std::to_string(index));
+  set("GANTRY_VERSION", version);
+  return env;
+}
+
+Result<std::vector<std::string>> replica_argv(const spec::Service& service, const EnvList& env) {
+  if (service.shell) return std::vector<std::string>{"/bin/sh", "-c", service.command.at(0)};
+  const spec::VarLookup lookup = [&env](std::string_view name) -> std::optional<std::string> {
+    for (const auto& [k, v] : env) {
+      if (k == name) return v;
+    }
+    return std::nullopt;
+  };
+  std::vector<std::string> argv;
+  for (const auto& arg : service.command) {
+    auto expanded = spec::interpolate(arg, lookup, false);
+    if (!expanded) {
+      return make_error(ErrorCode::Invalid, "services." + service.name + ".command: " +
+                                                expanded.error().message);
+    }
+    argv.push_back(expanded->text);
+  }
+  return argv;
+}
+
+std::string spec_digest(const std::string& text) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace gantry::daemon
