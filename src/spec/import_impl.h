@@ -42,6 +42,15 @@ struct Entry {
   Node value;
 };
 
+// A scalar node made up by an importer (a value split out of "KEY=value").
+inline Node scalar_node(std::string text, Location where = {}) {
+  Node n;
+  n.kind = Node::Kind::Scalar;
+  n.text = std::move(text);
+  n.where = std::move(where);
+  return n;
+}
+
 // Readers; each returns one located Error for malformed input and never throws.
 Result<Node> parse_yaml(std::string_view text, const std::string& file);
 Result<Node> parse_json(std::string_view text, const std::string& file);
@@ -116,7 +125,6 @@ Result<FileImport> import_procfile(std::string_view text, const std::string& fil
 std::string railway_service_name(const std::string& path);
 
 // Parses text in one format and imports it: the fuzz targets' entry point.
-Result<FileImport> import_text(ImportFormat format, std::string_view text,
-                               const std::string& path);
+Result<FileImport> import_text(ImportFormat format, std::string_view text, const std::string& path);
 
 }  // namespace gantry::spec::import
