@@ -57,6 +57,13 @@ int run(int argc, char** argv) {
   add_env_command(app, exit_code);
   add_diff_command(app, exit_code);
   add_import_command(app, exit_code);
+  add_up_command(app, exit_code);
+  add_status_command(app, exit_code);
+  add_logs_command(app, exit_code);
+  add_restart_command(app, exit_code);
+  add_stop_command(app, exit_code);
+  add_history_command(app, exit_code);
+  add_log_pump_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

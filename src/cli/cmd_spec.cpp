@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "lint/env_schema.h"
 
 namespace gantry::cli {
 
@@ -32,7 +33,12 @@ void add_spec_command(CLI::App& app, int& exit_code) {
       exit_code = report_error(spec.error());
       return;
     }
-    std::cout << (options->format == "json" ? spec::render_json(*spec) : spec::render_yaml(*spec));
+    spec::RenderOptions render;
+    render.is_secret = [](std::string_view name, std::string_view value) {
+      return lint::must_hide_value(name, nullptr, value);
+    };
+    std::cout << (options->format == "json" ? spec::render_json(*spec, render)
+                                            : spec::render_yaml(*spec, render));
     exit_code = kExitOk;
   });
 }

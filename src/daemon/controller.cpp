@@ -98,7 +98,9 @@ Result<store::Revision> ControllerImpl::revision_for(const spec::Service& servic
   one.project = spec_.project;
   one.environment = spec_.environment;
   one.services = {service};
-  const std::string json = spec::render_json(one, {.redact_secrets = false});
+  spec::RenderOptions render;
+  render.redact_secrets = false;  // the digest must change when a value does
+  const std::string json = spec::render_json(one, render);
   const std::string digest = spec_digest(json);
   auto existing = store_->find_revision_by_hash(service.name, digest);
   if (!existing) return existing.error();
@@ -326,16 +328,24 @@ void ControllerImpl::restart_next(std::string service, std::size_t i,
     auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
     auto wait = std::make_shared<std::function<void()>>();
     *wait = [this, unit, timer, deadline, wait, service, i, done]() mutable {
-      if (unit->ready()) {
-        *wait = nullptr;
-        restart_next(service, i + 1, done);
-        return;
-      }
-      if (unit->failed() || std::chrono::steady_clock::now() > deadline) {
-        *wait = nullptr;
-        done(make_error(ErrorCode::Invalid, "replica " + service + "/" + std::to_string(i) +
-                                                " did not become ready: " + unit->view().failure +
-                                                unit->view().last_probe));
+      const bool ready = unit->ready();
+      const bool gave_up = !ready && (unit->failed() || std::chrono::steady_clock::now() > deadline);
+      if (ready || gave_up) {
+        // Clearing *wait destroys this closure: move what is still needed out first.
+        auto finish = std::move(done);
+        auto self_unit = unit;
+        auto svc = service;
+        ControllerImpl* self = this;
+        const std::size_t index = i;
+        *wait = nullptr;  // no member of this closure may be touched after this line
+        if (ready) {
+          self->restart_next(svc, index + 1, std::move(finish));
+        } else {
+          const auto v = self_unit->view();
+          finish(make_error(ErrorCode::Invalid, "replica " + svc + "/" + std::to_string(index) +
+                                                    " did not become ready: " +
+                                                    (v.failure.empty() ? v.last_probe : v.failure)));
+        }
         return;
       }
       timer->expires_after(std::chrono::milliseconds(50));
@@ -359,8 +369,9 @@ void ControllerImpl::shutdown(std::function<void()> done) {
   auto step = std::make_shared<std::function<void(std::size_t)>>();
   *step = [this, order, step, done](std::size_t i) {
     if (i >= order.size()) {
+      auto finish = done;  // clearing *step destroys this closure and its captures
       *step = nullptr;
-      done();
+      finish();
       return;
     }
     auto& s = services_.at(order[i]);

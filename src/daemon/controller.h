@@ -58,6 +58,7 @@ struct ControllerOptions {
   std::string state_dir;               // logs in state_dir/logs/SERVICE-INDEX.log
   std::vector<std::string> log_pump;   // {"/path/to/gantry", "__log-pump"}
   std::string environment;
+  std::string base_dir;  // relative workdirs and commands resolve here: the spec's folder
 };
 
 class Controller {

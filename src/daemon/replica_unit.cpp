@@ -51,7 +51,11 @@ runtime::ReplicaConfig ReplicaUnit::replica_config(int port) {
   c.service = service_.name;
   c.index = index_;
   c.version = version_;
-  c.spawn.workdir = service_.workdir;
+  // Like compose: a service runs in the spec's folder unless its workdir says otherwise.
+  const std::string& base = ctx_.options.base_dir;
+  if (service_.workdir.empty()) c.spawn.workdir = base;
+  else if (service_.workdir[0] == '/' || base.empty()) c.spawn.workdir = service_.workdir;
+  else c.spawn.workdir = base + "/" + service_.workdir;
   c.spawn.log.path = ctx_.options.state_dir + "/logs/" + service_.name + "-" +
                      std::to_string(index_) + ".log";
   c.spawn.log_pump = ctx_.options.log_pump;

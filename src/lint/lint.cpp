@@ -45,6 +45,17 @@ const std::vector<Rule>& rules() {
       {"env-unknown", Severity::Info, "Environment variable not declared in env_schema",
        "Declare every variable the service reads in env_schema, so typos and leftovers "
        "show up; remove variables nothing reads."},
+      // gantry env check: a real environment against the schema and .env.example
+      {"env-missing", Severity::Error, "Required variable missing from the real environment",
+       "Set the variable in the environment (or the --env-file), or give it a default in "
+       "env_schema."},
+      {"env-invalid", Severity::Error, "Variable in the real environment breaks its env_schema",
+       "Give the variable a value its schema accepts (type, range, scheme, enum values, "
+       "prefix, regex)."},
+      {"env-drift-missing", Severity::Warning, "Variable in the example file but not set",
+       "Set it, or remove it from the example file if nothing reads it any more."},
+      {"env-drift-extra", Severity::Warning, "Variable set but missing from the example file",
+       "Add it to the example file so the next person knows to set it."},
       {"missing-readiness", Severity::Warning, "Service with a port but no readiness probe",
        "Add health.readiness so traffic reaches a replica only once it can serve it."},
       {"strategy-without-readiness", Severity::Error,

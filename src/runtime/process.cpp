@@ -212,6 +212,16 @@ bool is_same_process(const ProcessId& id) {
   return state != 0 && state != 'Z' && state != 'X';
 }
 
+std::optional<std::chrono::milliseconds> process_age(const ProcessId& id) {
+  std::ifstream in("/proc/uptime");
+  double uptime = 0;
+  if (!(in >> uptime) || id.start_time == 0) return std::nullopt;
+  static const long ticks = ::sysconf(_SC_CLK_TCK);
+  const double started = static_cast<double>(id.start_time) / static_cast<double>(ticks);
+  if (started > uptime) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>((uptime - started) * 1000));
+}
+
 bool signal_group(int pgid, int sig) { return pgid > 0 && ::kill(-pgid, sig) == 0; }
 
 bool group_alive(int pgid) {

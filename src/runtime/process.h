@@ -3,6 +3,7 @@
 // Functions are thread-safe; spawn forks, so call it from one thread at a time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,6 +51,9 @@ Result<Spawned> spawn_process(const SpawnOptions& options);
 
 // Field 22 of /proc/PID/stat; nullopt when the process does not exist.
 std::optional<std::uint64_t> read_start_time(int pid);
+
+// How long ago the process started, from its start time and /proc/uptime; nullopt if unknown.
+std::optional<std::chrono::milliseconds> process_age(const ProcessId& id);
 
 // True when the process exists, is not a zombie, and has the recorded start time.
 bool is_same_process(const ProcessId& id);

@@ -91,7 +91,7 @@ Status ReplicaSupervisor::adopt(const ProcessId& process, int pump_pid) {
   status_.process = process;
   status_.pump_pid = pump_pid;
   status_.adopted = true;
-  status_.started_at = Clock::now();
+  status_.started_at = Clock::now() - process_age(process).value_or(Duration{0});
   watch_exit();
   return {};
 }

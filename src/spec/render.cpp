@@ -49,10 +49,10 @@ Json command_json(const std::vector<std::string>& argv, bool shell) {
 
 Json env_json(const std::string& name, const EnvValue& v, bool secret, const RenderOptions& o) {
   if (v.unresolved) return v.raw;
-  if (o.redact_secrets && secret && !v.is_secret_ref() && !v.value.empty()) {
+  if (o.redact_secrets && !v.is_secret_ref() && !v.value.empty() &&
+      (secret || (o.is_secret && o.is_secret(name, v.value)))) {
     return std::string(kRedacted);
   }
-  (void)name;
   return text(v.value);
 }
 

@@ -2,6 +2,7 @@
 // print it back. Loading is pure (reads files, no shared state); thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,9 @@ struct RenderOptions {
   // Replace literal values of secret-like variables with "<redacted>" (secret:// references
   // are always shown as references).
   bool redact_secrets = true;
+  // With redact_secrets, also redact a value this says is secret (e.g. one that holds a
+  // credential under a harmless name); the caller supplies it, spec knows no detectors.
+  std::function<bool(std::string_view name, std::string_view value)> is_secret;
 };
 
 // The spec as gantry.yaml (YAML) or as JSON; both parse back to the same Spec.

@@ -207,7 +207,7 @@ TEST(Cli, EnvCheckNeverPrintsASecretValue) {
   EXPECT_NE(all.find("STRIPE_KEY"), std::string::npos) << all;
   EXPECT_NE(all.find("POOL_SIZE"), std::string::npos) << all;
   EXPECT_EQ(all.find("sk_test_not_live"), std::string::npos) << "secret leaked: " << all;
-  EXPECT_EQ(all.find("db.internal"), std::string::npos) << "secret leaked: " << all;
+  EXPECT_EQ(all.find("pr0d-Passw0rd"), std::string::npos) << "secret leaked: " << all;
   EXPECT_NE(all.find("SENTRY_DSN"), std::string::npos) << "drift from .env.example missed";
 }
 

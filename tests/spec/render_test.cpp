@@ -10,7 +10,7 @@ namespace gantry::spec {
 namespace {
 
 const std::string kFull = std::string(GANTRY_FIXTURES) + "/spec/full.yaml";
-const RenderOptions kNoRedaction{false};
+const RenderOptions kNoRedaction{false, nullptr};
 
 Spec load(const std::string& environment) {
   LoadOptions o;
@@ -98,6 +98,24 @@ TEST(SpecRender, RedactsVariablesTheSchemaMarksSecret) {
       "");
   ASSERT_TRUE(r.ok()) << r.error().str();
   EXPECT_NE(render_yaml(*r).find("SESSION_SEED: <redacted>"), std::string::npos);
+}
+
+TEST(SpecRender, RedactsValuesTheCallerSaysAreSecret) {
+  auto r = reparse(
+      "services:\n  api:\n    command: [a]\n"
+      "    env: { DATABASE_URL: \"mysql://app:hunter22@db/app\", LOG_LEVEL: info }\n",
+      "");
+  ASSERT_TRUE(r.ok()) << r.error().str();
+  RenderOptions o;
+  o.is_secret = [](std::string_view, std::string_view value) {
+    return value.find("hunter22") != std::string_view::npos;
+  };
+  const auto yaml = render_yaml(*r, o);
+  EXPECT_EQ(yaml.find("hunter22"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("DATABASE_URL: <redacted>"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("LOG_LEVEL: info"), std::string::npos) << yaml;
+  o.redact_secrets = false;
+  EXPECT_NE(render_yaml(*r, o).find("hunter22"), std::string::npos);
 }
 
 TEST(SpecRender, EscapesDollarsSoValuesReadBackAsThemselves) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <ostream>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,8 @@ struct StoreFactory {
   std::string name;
   std::function<std::unique_ptr<Store>(const std::string& dir)> open;
 };
+
+inline void PrintTo(const StoreFactory& f, std::ostream* os) { *os << f.name; }
 
 class StoreConformance : public ::testing::TestWithParam<StoreFactory> {
  protected:

@@ -1,0 +1,25 @@
+// A synchronous client of the daemon's API over its unix socket, for the CLI. Each call uses
+// its own connection and io_context; thread-safe (no shared state).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "core/units.h"
+
+namespace gantry::api {
+
+struct ApiResponse {
+  int status = 0;
+  std::string body;
+};
+
+// Sends one request and reads the whole response. No socket file, or nobody listening on it,
+// is ErrorCode::NotFound (no daemon); a timeout or a broken connection is ErrorCode::Io.
+Result<ApiResponse> call(const std::string& socket_path, std::string_view method,
+                         std::string_view target, std::string_view body = {},
+                         Duration timeout = std::chrono::seconds(30));
+
+}  // namespace gantry::api

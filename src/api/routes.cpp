@@ -1,0 +1,367 @@
+// The API's routes (docs/api.md): matching, query and body validation, JSON replies.
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+#include "api/json_views_impl.h"
+#include "api/routes_impl.h"
+#include "core/strings.h"
+
+namespace gantry::api {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kMaxListLimit = 1000;
+constexpr int kDefaultListLimit = 50;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%') {
+      const int h = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
+      const int l = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+      if (h < 0 || l < 0) {
+        return make_error(ErrorCode::Invalid, "malformed %-escape in '" + std::string(text) + "'");
+      }
+      out.push_back(static_cast<char>(h * 16 + l));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> service_names(const daemon::Controller& controller) {
+  std::vector<std::string> names;
+  for (const auto& s : controller.spec().services) names.push_back(s.name);
+  return names;
+}
+
+HttpReply unknown_service(const daemon::Controller& controller, const std::string& name) {
+  const auto names = service_names(controller);
+  return error_reply(404, "not_found",
+                     "no service '" + name + "' in this project" + did_you_mean(name, names) +
+                         (names.empty() ? "" : " (services: " + join(names, ", ") + ")"));
+}
+
+// POST bodies: empty, or a JSON object whose fields are all in `allowed`.
+Result<json> parse_body(std::string_view body, std::initializer_list<std::string_view> allowed) {
+  if (trim(body).empty()) return json::object();
+  json parsed;
+  try {
+    parsed = json::parse(body);
+  } catch (const json::parse_error& e) {
+    return make_error(ErrorCode::Invalid,
+                      std::string("request body is not valid JSON: ") + e.what());
+  }
+  if (!parsed.is_object()) {
+    return make_error(ErrorCode::Invalid,
+                      std::string("request body must be a JSON object, not ") + parsed.type_name());
+  }
+  for (const auto& [key, value] : parsed.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::vector<std::string> names(allowed.begin(), allowed.end());
+      return make_error(
+          ErrorCode::Invalid,
+          "unknown field '" + key + "' in the request body" +
+              (names.empty() ? std::string("; this request takes no fields")
+                             : did_you_mean(key, names) + " (fields: " + join(names, ", ") + ")"));
+    }
+  }
+  return parsed;
+}
+
+HttpReply serve_status(daemon::Controller& controller) {
+  json services = json::array();
+  for (const auto& s : controller.services()) services.push_back(to_json(s));
+  return json_reply(200, json{{"project", controller.spec().project},
+                              {"environment", controller.spec().environment},
+                              {"services", std::move(services)}});
+}
+
+HttpReply serve_service(daemon::Controller& controller, const std::string& name) {
+  for (const auto& s : controller.services()) {
+    if (s.name == name) return json_reply(200, to_json(s));
+  }
+  return unknown_service(controller, name);
+}
+
+HttpReply serve_deployments(daemon::Controller& controller, const Query& query) {
+  if (auto ok = check_params(query, {"service", "environment", "limit"}); !ok) {
+    return error_reply(ok.error());
+  }
+  auto limit = int_param(query, "limit", 1, kMaxListLimit);
+  if (!limit) return error_reply(limit.error());
+  store::DeploymentFilter filter;
+  if (auto it = query.find("service"); it != query.end()) filter.service = it->second;
+  if (auto it = query.find("environment"); it != query.end()) filter.environment = it->second;
+  filter.limit = limit->value_or(kDefaultListLimit);
+  auto list = controller.store().list_deployments(filter);
+  if (!list) return error_reply(list.error());
+  json out = json::array();
+  for (const auto& d : *list) out.push_back(to_json(d));
+  return json_reply(200, json{{"deployments", std::move(out)}});
+}
+
+HttpReply serve_events(daemon::Controller& controller, const Query& query) {
+  if (auto ok = check_params(query, {"deployment", "after"}); !ok) return error_reply(ok.error());
+  auto it = query.find("deployment");
+  if (it == query.end() || it->second.empty()) {
+    return error_reply(400, "bad_request",
+                       "the deployment parameter is required: /v1/events?deployment=ID "
+                       "(ids are listed by /v1/deployments)");
+  }
+  const std::string& id = it->second;
+  std::int64_t after = 0;
+  if (auto a = query.find("after"); a != query.end()) {
+    const auto& text = a->second;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), after);
+    if (ec != std::errc() || end != text.data() + text.size() || after < 0) {
+      return error_reply(400, "bad_request",
+                         "after: '" + text +
+                             "' is not valid; expected an event id (a whole "
+                             "number, 0 or more)");
+    }
+  }
+  auto deployment = controller.store().get_deployment(id);
+  if (!deployment) return error_reply(deployment.error());
+  if (!deployment->has_value()) {
+    return error_reply(404, "not_found", "no deployment '" + id + "'");
+  }
+  auto events = controller.store().list_events(id, after);
+  if (!events) return error_reply(events.error());
+  json out = json::array();
+  for (const auto& e : *events) out.push_back(to_json(e));
+  return json_reply(200, json{{"events", std::move(out)}});
+}
+
+HttpReply serve_revisions(daemon::Controller& controller, const Query& query) {
+  if (auto ok = check_params(query, {"service", "limit"}); !ok) return error_reply(ok.error());
+  auto limit = int_param(query, "limit", 1, kMaxListLimit);
+  if (!limit) return error_reply(limit.error());
+  std::string service;
+  if (auto it = query.find("service"); it != query.end()) service = it->second;
+  auto list = controller.store().list_revisions(service, limit->value_or(kDefaultListLimit));
+  if (!list) return error_reply(list.error());
+  json out = json::array();
+  for (const auto& r : *list) out.push_back(to_json(r));
+  return json_reply(200, json{{"revisions", std::move(out)}});
+}
+
+void serve_restart(daemon::Controller& controller, const std::string& name, std::string_view body,
+                   const Respond& respond) {
+  auto parsed = parse_body(body, {});
+  if (!parsed) return respond(error_reply(parsed.error()));
+  if (!controller.spec().find_service(name)) return respond(unknown_service(controller, name));
+  controller.restart_service(name, [respond, name](Status status) {
+    if (!status) return respond(error_reply(status.error()));
+    respond(json_reply(200, json{{"restarted", name}}));
+  });
+}
+
+HttpReply serve_stop(std::string_view body) {
+  auto parsed = parse_body(body, {});
+  if (!parsed) return error_reply(parsed.error());
+  HttpReply reply = json_reply(202, json{{"stopping", true}});
+  reply.stop_after_write = true;
+  return reply;
+}
+
+struct Route {
+  std::string_view pattern;  // segments; "{}" matches one segment
+  std::string_view method;
+};
+
+constexpr Route kRoutes[] = {
+    {"/v1/status", "GET"},    {"/v1/services/{}", "GET"}, {"/v1/services/{}/restart", "POST"},
+    {"/v1/logs", "GET"},      {"/v1/deployments", "GET"}, {"/v1/events", "GET"},
+    {"/v1/revisions", "GET"}, {"/v1/stop", "POST"},
+};
+
+// Matches path against pattern, collecting "{}" segments (still percent-encoded).
+bool match(std::string_view pattern, std::string_view path, std::vector<std::string>& captures) {
+  captures.clear();
+  const auto want = split(pattern, '/');
+  const auto have = split(path, '/');
+  if (want.size() != have.size()) return false;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (want[i] == "{}") {
+      if (have[i].empty()) return false;
+      captures.push_back(have[i]);
+    } else if (want[i] != have[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+HttpReply json_reply(int status, const json& body) {
+  HttpReply reply;
+  reply.status = status;
+  reply.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return reply;
+}
+
+HttpReply error_reply(int status, std::string_view code, std::string message) {
+  return json_reply(status, json{{"error", {{"code", code}, {"message", std::move(message)}}}});
+}
+
+HttpReply error_reply(const Error& error) {
+  std::string message =
+      error.key_path.empty() && !error.where.known() ? error.message : error.str();
+  switch (error.code) {
+    case ErrorCode::NotFound:
+      return error_reply(404, "not_found", std::move(message));
+    case ErrorCode::Invalid:
+    case ErrorCode::Unsupported:
+      return error_reply(400, "bad_request", std::move(message));
+    case ErrorCode::Conflict:
+      return error_reply(409, "conflict", std::move(message));
+    case ErrorCode::Io:
+    case ErrorCode::Internal:
+      break;
+  }
+  return error_reply(500, "internal", std::move(message));
+}
+
+Result<Query> parse_query(std::string_view text) {
+  Query query;
+  if (text.empty()) return query;
+  for (const auto& part : split(text, '&')) {
+    if (part.empty()) continue;
+    const auto eq = part.find('=');
+    auto name = percent_decode(std::string_view(part).substr(0, eq), true);
+    if (!name) return name.error();
+    std::string value;
+    if (eq != std::string::npos) {
+      auto v = percent_decode(std::string_view(part).substr(eq + 1), true);
+      if (!v) return v.error();
+      value = std::move(*v);
+    }
+    if (!query.emplace(*name, std::move(value)).second) {
+      return make_error(ErrorCode::Invalid, "query parameter '" + *name + "' is given twice");
+    }
+  }
+  return query;
+}
+
+Status check_params(const Query& query, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [name, value] : query) {
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::vector<std::string> names(allowed.begin(), allowed.end());
+      return make_error(ErrorCode::Invalid,
+                        "unknown query parameter '" + name + "'" + did_you_mean(name, names) +
+                            (names.empty() ? std::string("; this route takes none")
+                                           : " (parameters: " + join(names, ", ") + ")"));
+    }
+  }
+  return {};
+}
+
+Result<std::optional<int>> int_param(const Query& query, std::string_view name, int min, int max) {
+  auto it = query.find(name);
+  if (it == query.end()) return std::optional<int>();
+  const std::string& text = it->second;
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
+      value > max) {
+    return make_error(ErrorCode::Invalid, std::string(name) + ": '" + text +
+                                              "' is not valid; expected a whole number from " +
+                                              std::to_string(min) + " to " + std::to_string(max));
+  }
+  return std::optional<int>(value);
+}
+
+void handle_request(daemon::Controller& controller, std::string_view method,
+                    std::string_view target, std::string_view body, const Respond& respond) {
+  const auto qmark = target.find('?');
+  const std::string_view path = target.substr(0, qmark);
+  const std::string_view query_text =
+      qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1);
+
+  std::vector<std::string> captures;
+  std::vector<std::string> allowed;
+  const Route* route = nullptr;
+  std::vector<std::string> route_captures;
+  for (const auto& r : kRoutes) {
+    if (!match(r.pattern, path, captures)) continue;
+    allowed.emplace_back(r.method);
+    if (r.method == method) {
+      route = &r;
+      route_captures = captures;
+    }
+  }
+  if (!route) {
+    if (!allowed.empty()) {
+      HttpReply reply = error_reply(405, "method_not_allowed",
+                                    std::string(method) + " is not allowed on " +
+                                        std::string(path) + "; use " + join(allowed, " or "));
+      reply.allow = join(allowed, ", ");
+      return respond(std::move(reply));
+    }
+    return respond(error_reply(404, "not_found",
+                               "no route " + std::string(method) + " " + std::string(path) +
+                                   "; the API serves /v1/status, /v1/services/NAME, "
+                                   "/v1/services/NAME/restart, /v1/logs, /v1/deployments, "
+                                   "/v1/events, /v1/revisions, /v1/stop"));
+  }
+
+  auto query = parse_query(query_text);
+  if (!query) return respond(error_reply(query.error()));
+  std::vector<std::string> args;
+  for (const auto& c : route_captures) {
+    auto decoded = percent_decode(c, false);
+    if (!decoded) return respond(error_reply(decoded.error()));
+    args.push_back(std::move(*decoded));
+  }
+
+  const std::string_view pattern = route->pattern;
+  if (method == "GET" && !trim(body).empty()) {
+    return respond(error_reply(400, "bad_request", "a GET request takes no body"));
+  }
+  auto no_params = [&]() -> bool {
+    if (auto ok = check_params(*query, {}); !ok) {
+      respond(error_reply(ok.error()));
+      return false;
+    }
+    return true;
+  };
+  if (pattern == "/v1/status") {
+    if (no_params()) respond(serve_status(controller));
+  } else if (pattern == "/v1/services/{}") {
+    if (no_params()) respond(serve_service(controller, args[0]));
+  } else if (pattern == "/v1/services/{}/restart") {
+    if (no_params()) serve_restart(controller, args[0], body, respond);
+  } else if (pattern == "/v1/logs") {
+    respond(serve_logs(controller, *query, std::chrono::system_clock::now()));
+  } else if (pattern == "/v1/deployments") {
+    respond(serve_deployments(controller, *query));
+  } else if (pattern == "/v1/events") {
+    respond(serve_events(controller, *query));
+  } else if (pattern == "/v1/revisions") {
+    respond(serve_revisions(controller, *query));
+  } else if (pattern == "/v1/stop") {
+    if (no_params()) respond(serve_stop(body));
+  } else {
+    respond(error_reply(500, "internal", "route without a handler: " + std::string(pattern)));
+  }
+}
+
+}  // namespace gantry::api
