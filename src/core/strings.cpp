@@ -132,6 +132,23 @@ std::string shell_quote(std::string_view word) {
   return out + "'";
 }
 
+std::string quote_for_display(std::string_view value, std::size_t max_chars) {
+  const bool cut = max_chars > 0 && value.size() > max_chars;
+  std::string out = "\"";
+  for (char c : cut ? value.substr(0, max_chars) : value) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else {
+      out += c;
+    }
+  }
+  if (cut) out += "...";
+  return out + "\"";
+}
+
 double shannon_entropy(std::string_view s) {
   if (s.empty()) return 0;
   std::array<std::size_t, 256> counts{};

@@ -26,6 +26,10 @@ std::vector<std::string> split_command_line(std::string_view line);
 // Quotes a word for display in a shell command line only when it needs it.
 std::string shell_quote(std::string_view word);
 
+// A value as shown in a message: in double quotes, on one line (\n escaped), cut to max_chars
+// with "..." when longer (0 = no limit).
+std::string quote_for_display(std::string_view value, std::size_t max_chars = 0);
+
 // Shannon entropy in bits per character.
 double shannon_entropy(std::string_view s);
 

@@ -132,4 +132,10 @@ Result<int> parse_port(std::string_view text) {
   return port;
 }
 
+std::int64_t now_unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace gantry

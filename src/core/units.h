@@ -28,4 +28,7 @@ std::string format_size(std::uint64_t bytes);
 // 1..65535
 Result<int> parse_port(std::string_view text);
 
+// Wall-clock milliseconds since the Unix epoch: the unit every stored timestamp uses.
+std::int64_t now_unix_ms();
+
 }  // namespace gantry

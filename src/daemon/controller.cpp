@@ -18,12 +18,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // One service: its revision and its replicas.
 struct ServiceState {
   const spec::Service* spec = nullptr;
@@ -115,7 +109,7 @@ Result<store::Revision> ControllerImpl::revision_for(const spec::Service& servic
   r.version = "r" + std::to_string(r.number);
   r.spec_json = json;
   r.spec_hash = digest;
-  r.created_at_ms = now_ms();
+  r.created_at_ms = now_unix_ms();
   return r;
 }
 
@@ -144,7 +138,7 @@ Status ControllerImpl::init() {
       d.strategy = "up";
       d.version = rev->version;
       d.triggered_by = "gantry up";
-      d.started_at_ms = now_ms();
+      d.started_at_ms = now_unix_ms();
       d.status = store::DeploymentStatus::Provisioning;
       auto st2 = store_->transaction([&]() -> Status {
         if (auto p = store_->put_revision(*rev); !p) return p;
@@ -164,7 +158,7 @@ Status ControllerImpl::init() {
   std::map<std::string, std::map<int, store::Replica>> by_service;
   for (const auto& r : *rows) by_service[r.service][r.index] = r;
   adopt_or_clean(by_service);
-  (void)store_->append_audit({0, now_ms(), "daemon", "up", "project/" + spec_.project,
+  (void)store_->append_audit({0, now_unix_ms(), "daemon", "up", "project/" + spec_.project,
                               "{\"environment\":\"" + spec_.environment + "\"}"});
   reconcile();
   return {};
@@ -254,7 +248,7 @@ void ControllerImpl::record_deployment_progress(ServiceState& s) {
   if (!d || !d->has_value()) return;
   store::Deployment dep = **d;
   dep.status = ready ? store::DeploymentStatus::Succeeded : store::DeploymentStatus::Failed;
-  dep.completed_at_ms = now_ms();
+  dep.completed_at_ms = now_unix_ms();
   dep.health_score = ready ? 1.0 : 0.0;
   if (!ready) dep.rollback_reason = s.error;
   (void)store_->transaction([&]() -> Status {

@@ -11,12 +11,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A free loopback port for a replica's PORT (the replica binds it a moment later).
 Result<int> pick_port(asio::io_context& io) {
   boost::system::error_code ec;
@@ -260,7 +254,7 @@ void ReplicaUnit::persist() {
                   ? (ready_ == Readiness::Ready ? "ready" : "starting")
                   : std::string(runtime::name_of(s.phase));
   row.restarts = s.restarts;
-  row.started_at_ms = now_ms();
+  row.started_at_ms = now_unix_ms();
   (void)ctx_.store.put_replica(row);
 }
 

@@ -28,20 +28,7 @@ std::string num(double v) {
   return fmt::format("{}", v);
 }
 
-std::string quote_text(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+std::string quote_text(std::string_view s) { return quote_for_display(s); }
 
 std::string words(const std::vector<std::string>& argv) {
   std::vector<std::string> parts;

@@ -17,21 +17,7 @@ namespace {
 constexpr std::size_t kMaxShownValue = 60;
 
 // A non-secret value as shown in a message: quoted, one line, shortened.
-std::string show_value(std::string_view value) {
-  std::string out;
-  for (char c : value.substr(0, kMaxShownValue)) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else {
-      out += c;
-    }
-  }
-  if (value.size() > kMaxShownValue) out += "...";
-  return "\"" + out + "\"";
-}
+std::string show_value(std::string_view value) { return quote_for_display(value, kMaxShownValue); }
 
 class EnvChecker {
  public:

@@ -25,12 +25,7 @@ namespace {
 constexpr std::size_t kOutputTail = 4096;
 constexpr std::size_t kDetailLine = 200;
 
-ProbeResult failure(std::string detail) {
-  ProbeResult r;
-  r.outcome = Outcome::Failure;
-  r.detail = std::move(detail);
-  return r;
-}
+ProbeResult failure(std::string detail) { return failure_result(std::move(detail)); }
 
 std::string last_line(const std::string& text) {
   std::size_t end = text.size();

@@ -15,12 +15,7 @@ using tcp = asio::ip::tcp;
 // Enough for any health or deep-health body; a larger one is a failure, not a memory hazard.
 constexpr std::uint64_t kBodyLimit = 1 << 20;
 
-ProbeResult failure(std::string detail) {
-  ProbeResult r;
-  r.outcome = Outcome::Failure;
-  r.detail = std::move(detail);
-  return r;
-}
+ProbeResult failure(std::string detail) { return failure_result(std::move(detail)); }
 
 class HttpProbe final : public ProbeOp, public std::enable_shared_from_this<HttpProbe> {
  public:

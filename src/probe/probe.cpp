@@ -66,6 +66,13 @@ std::string timeout_detail(Duration timeout) {
   return "timed out after " + format_duration(timeout);
 }
 
+ProbeResult failure_result(std::string detail) {
+  ProbeResult r;
+  r.outcome = Outcome::Failure;
+  r.detail = std::move(detail);
+  return r;
+}
+
 ProbeResult timeout_result(Duration timeout) {
   ProbeResult r;
   r.outcome = Outcome::Timeout;

@@ -77,5 +77,7 @@ std::string timeout_detail(Duration timeout);
 // One lower-case line for a socket error: "connection refused", "connection reset", ...
 std::string describe_network_error(const boost::system::error_code& ec);
 ProbeResult timeout_result(Duration timeout);
+// A failed probe with its one-line detail.
+ProbeResult failure_result(std::string detail);
 
 }  // namespace gantry::probe::detail

@@ -11,12 +11,7 @@ namespace {
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
-ProbeResult failure(std::string detail) {
-  ProbeResult r;
-  r.outcome = Outcome::Failure;
-  r.detail = std::move(detail);
-  return r;
-}
+ProbeResult failure(std::string detail) { return failure_result(std::move(detail)); }
 
 class TcpProbe final : public ProbeOp, public std::enable_shared_from_this<TcpProbe> {
  public:

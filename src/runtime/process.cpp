@@ -175,41 +175,44 @@ Result<Spawned> spawn_process(const SpawnOptions& o) {
   return spawned;
 }
 
-std::optional<std::uint64_t> read_start_time(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!std::getline(in, stat)) return std::nullopt;
-  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  // Field 3 is the first after ')'; start time is field 22.
-  for (int i = 3; i <= 22; ++i) {
-    if (!(fields >> field)) return std::nullopt;
-  }
-  return std::stoull(field);
-}
-
 namespace {
 
-char process_state(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+// The fields of /proc/PID/stat from field 3 (the state) on: out[0] is field 3, out[19] field 22.
+// The command name (field 2) may hold spaces and parentheses, so fields resume after the last ')'.
+std::optional<std::vector<std::string>> read_stat_fields(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
   std::string stat;
-  if (!std::getline(in, stat)) return 0;
+  if (!std::getline(in, stat)) return std::nullopt;
   const auto close = stat.rfind(')');
-  if (close == std::string::npos || close + 2 >= stat.size()) return 0;
-  return stat[close + 2];
+  if (close == std::string::npos || close + 2 > stat.size()) return std::nullopt;
+  std::istringstream words(stat.substr(close + 2));
+  std::vector<std::string> fields;
+  for (std::string w; words >> w;) fields.push_back(std::move(w));
+  if (fields.size() < 22) return std::nullopt;
+  return fields;
 }
+
+std::optional<std::vector<std::string>> read_stat_fields(int pid) {
+  return read_stat_fields(std::to_string(pid));
+}
+
+constexpr std::size_t kState = 0, kPgrp = 2, kUtime = 11, kStime = 12, kStartTime = 19,
+                      kRssPages = 21;
 
 }  // namespace
 
+std::optional<std::uint64_t> read_start_time(int pid) {
+  const auto f = read_stat_fields(pid);
+  if (!f) return std::nullopt;
+  return std::stoull((*f)[kStartTime]);
+}
+
 bool is_same_process(const ProcessId& id) {
   if (id.pid <= 0) return false;
-  const auto start = read_start_time(id.pid);
-  if (!start || *start != id.start_time) return false;
-  const char state = process_state(id.pid);
-  return state != 0 && state != 'Z' && state != 'X';
+  const auto f = read_stat_fields(id.pid);
+  if (!f || std::stoull((*f)[kStartTime]) != id.start_time) return false;
+  const std::string& state = (*f)[kState];
+  return state != "Z" && state != "X";
 }
 
 std::optional<std::chrono::milliseconds> process_age(const ProcessId& id) {
@@ -230,18 +233,12 @@ bool group_alive(int pgid) {
   // a group whose members are all zombies runs nothing.
   DIR* proc = ::opendir("/proc");
   if (!proc) return true;
+  const std::string group = std::to_string(pgid);
   bool alive = false;
   while (dirent* e = ::readdir(proc)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
-    std::string stat;
-    if (!std::getline(in, stat)) continue;
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(stat.substr(close + 2));
-    std::string state, ppid, pgrp;
-    if (!(fields >> state >> ppid >> pgrp)) continue;
-    if (pgrp == std::to_string(pgid) && state != "Z" && state != "X") {
+    const auto f = read_stat_fields(std::string(e->d_name));
+    if (f && (*f)[kPgrp] == group && (*f)[kState] != "Z" && (*f)[kState] != "X") {
       alive = true;
       break;
     }
@@ -251,24 +248,13 @@ bool group_alive(int pgid) {
 }
 
 std::optional<Usage> read_usage(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!std::getline(in, stat)) return std::nullopt;
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  std::uint64_t utime = 0, stime = 0, rss_pages = 0;
-  for (int i = 3; i <= 24; ++i) {
-    if (!(fields >> field)) return std::nullopt;
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-    if (i == 24) rss_pages = std::stoull(field);
-  }
+  const auto f = read_stat_fields(pid);
+  if (!f) return std::nullopt;
   static const long ticks = ::sysconf(_SC_CLK_TCK);
   static const long page = ::sysconf(_SC_PAGESIZE);
-  return Usage{static_cast<double>(utime + stime) / static_cast<double>(ticks),
-               rss_pages * static_cast<std::uint64_t>(page)};
+  const auto cpu_ticks = std::stoull((*f)[kUtime]) + std::stoull((*f)[kStime]);
+  return Usage{static_cast<double>(cpu_ticks) / static_cast<double>(ticks),
+               std::stoull((*f)[kRssPages]) * static_cast<std::uint64_t>(page)};
 }
 
 int open_pidfd(int pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
