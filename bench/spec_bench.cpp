@@ -49,7 +49,8 @@ void BM_LintShopSpec(benchmark::State& state) {
 BENCHMARK(BM_LintShopSpec);
 
 void BM_ScanEnvValue(benchmark::State& state) {
-  const std::string value = "postgresql://shop:example-password@db.internal:5432/shop?sslmode=require";
+  const std::string value =
+      "postgresql://shop:example-password@db.internal:5432/shop?sslmode=require";
   for (auto _ : state) {
     benchmark::DoNotOptimize(gantry::scan::find_url_password(value));
     benchmark::DoNotOptimize(gantry::scan::find_key_formats(value));

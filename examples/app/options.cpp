@@ -37,36 +37,52 @@ bool parse_millis(const std::string& text, Millis& out) {
   if (end == text.c_str() || n < 0) return false;
   const std::string unit(end);
   double scale = 0;
-  if (unit == "ms") scale = 1;
-  else if (unit == "s") scale = 1000;
-  else if (unit == "m") scale = 60000;
-  else if (unit.empty() && n == 0) scale = 0;
-  else return false;
+  if (unit == "ms")
+    scale = 1;
+  else if (unit == "s")
+    scale = 1000;
+  else if (unit == "m")
+    scale = 60000;
+  else if (unit.empty() && n == 0)
+    scale = 0;
+  else
+    return false;
   out = Millis(static_cast<long long>(n * scale));
   return true;
 }
 
 bool parse_health_mode(const std::string& text, HealthMode& out) {
-  if (text == "ok") out = HealthMode::Ok;
-  else if (text == "fail") out = HealthMode::Fail;
-  else if (text == "hang") out = HealthMode::Hang;
-  else return false;
+  if (text == "ok")
+    out = HealthMode::Ok;
+  else if (text == "fail")
+    out = HealthMode::Fail;
+  else if (text == "hang")
+    out = HealthMode::Hang;
+  else
+    return false;
   return true;
 }
 
 bool parse_deep_status(const std::string& text, DeepStatus& out) {
-  if (text == "healthy") out = DeepStatus::Healthy;
-  else if (text == "degraded") out = DeepStatus::Degraded;
-  else if (text == "unhealthy") out = DeepStatus::Unhealthy;
-  else return false;
+  if (text == "healthy")
+    out = DeepStatus::Healthy;
+  else if (text == "degraded")
+    out = DeepStatus::Degraded;
+  else if (text == "unhealthy")
+    out = DeepStatus::Unhealthy;
+  else
+    return false;
   return true;
 }
 
 const char* name_of(DeepStatus s) {
   switch (s) {
-    case DeepStatus::Healthy: return "healthy";
-    case DeepStatus::Degraded: return "degraded";
-    case DeepStatus::Unhealthy: return "unhealthy";
+    case DeepStatus::Healthy:
+      return "healthy";
+    case DeepStatus::Degraded:
+      return "degraded";
+    case DeepStatus::Unhealthy:
+      return "unhealthy";
   }
   return "unhealthy";
 }
@@ -89,29 +105,50 @@ using Setter = std::function<bool(Options&, const std::string&)>;
 
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> m = {
-      {"port", [](Options& o, const std::string& v) {
+      {"port",
+       [](Options& o, const std::string& v) {
          std::uint64_t p = 0;
          if (!parse_count(v, p) || p > 65535) return false;
          o.port = static_cast<int>(p);
          return true;
        }},
-      {"host", [](Options& o, const std::string& v) { o.host = v; return !v.empty(); }},
-      {"name", [](Options& o, const std::string& v) { o.name = v; return !v.empty(); }},
-      {"version", [](Options& o, const std::string& v) { o.version = v; return !v.empty(); }},
+      {"host",
+       [](Options& o, const std::string& v) {
+         o.host = v;
+         return !v.empty();
+       }},
+      {"name",
+       [](Options& o, const std::string& v) {
+         o.name = v;
+         return !v.empty();
+       }},
+      {"version",
+       [](Options& o, const std::string& v) {
+         o.version = v;
+         return !v.empty();
+       }},
       {"heartbeat", [](Options& o, const std::string& v) { return parse_millis(v, o.heartbeat); }},
-      {"error-rate", [](Options& o, const std::string& v) { return parse_fraction(v, o.error_rate); }},
+      {"error-rate",
+       [](Options& o, const std::string& v) { return parse_fraction(v, o.error_rate); }},
       {"latency", [](Options& o, const std::string& v) { return parse_millis(v, o.latency); }},
-      {"tail-latency", [](Options& o, const std::string& v) { return parse_millis(v, o.tail_latency); }},
-      {"tail-share", [](Options& o, const std::string& v) { return parse_fraction(v, o.tail_share); }},
-      {"crash-after", [](Options& o, const std::string& v) { return parse_millis(v, o.crash_after); }},
+      {"tail-latency",
+       [](Options& o, const std::string& v) { return parse_millis(v, o.tail_latency); }},
+      {"tail-share",
+       [](Options& o, const std::string& v) { return parse_fraction(v, o.tail_share); }},
+      {"crash-after",
+       [](Options& o, const std::string& v) { return parse_millis(v, o.crash_after); }},
       {"crash-after-requests",
        [](Options& o, const std::string& v) { return parse_count(v, o.crash_after_requests); }},
-      {"slow-start", [](Options& o, const std::string& v) { return parse_millis(v, o.slow_start); }},
+      {"slow-start",
+       [](Options& o, const std::string& v) { return parse_millis(v, o.slow_start); }},
       {"health", [](Options& o, const std::string& v) { return parse_health_mode(v, o.health); }},
-      {"readiness", [](Options& o, const std::string& v) { return parse_health_mode(v, o.readiness); }},
-      {"liveness", [](Options& o, const std::string& v) { return parse_health_mode(v, o.liveness); }},
+      {"readiness",
+       [](Options& o, const std::string& v) { return parse_health_mode(v, o.readiness); }},
+      {"liveness",
+       [](Options& o, const std::string& v) { return parse_health_mode(v, o.liveness); }},
       {"deep", [](Options& o, const std::string& v) { return parse_deep_status(v, o.deep); }},
-      {"threads", [](Options& o, const std::string& v) {
+      {"threads",
+       [](Options& o, const std::string& v) {
          std::uint64_t n = 0;
          if (!parse_count(v, n) || n < 1 || n > 64) return false;
          o.threads = static_cast<int>(n);
@@ -123,7 +160,8 @@ const std::map<std::string, Setter>& setters() {
 
 std::string env_name(const std::string& flag) {
   std::string e = "APP_";
-  for (char c : flag) e += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : flag)
+    e += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return e;
 }
 
@@ -136,17 +174,32 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
   if (const char* r = std::getenv("GANTRY_REPLICA")) out.replica = r;
   for (const auto& [flag, set] : setters()) {
     if (const char* v = std::getenv(env_name(flag).c_str())) {
-      if (!set(out, v)) { error = env_name(flag) + ": invalid value '" + v + "'"; return false; }
+      if (!set(out, v)) {
+        error = env_name(flag) + ": invalid value '" + v + "'";
+        return false;
+      }
     }
   }
   if (std::getenv("APP_WORKER")) out.worker = true;
   if (std::getenv("APP_IGNORE_SIGTERM")) out.ignore_sigterm = true;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") { error = "help"; return false; }
-    if (arg == "--worker") { out.worker = true; continue; }
-    if (arg == "--ignore-sigterm") { out.ignore_sigterm = true; continue; }
-    if (arg.rfind("--", 0) != 0) { error = "unexpected argument '" + arg + "'"; return false; }
+    if (arg == "--help" || arg == "-h") {
+      error = "help";
+      return false;
+    }
+    if (arg == "--worker") {
+      out.worker = true;
+      continue;
+    }
+    if (arg == "--ignore-sigterm") {
+      out.ignore_sigterm = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      error = "unexpected argument '" + arg + "'";
+      return false;
+    }
     std::string flag = arg.substr(2), value;
     if (auto eq = flag.find('='); eq != std::string::npos) {
       value = flag.substr(eq + 1);
@@ -158,10 +211,19 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
       return false;
     }
     auto it = setters().find(flag);
-    if (it == setters().end()) { error = "unknown flag --" + flag; return false; }
-    if (!it->second(out, value)) { error = "--" + flag + ": invalid value '" + value + "'"; return false; }
+    if (it == setters().end()) {
+      error = "unknown flag --" + flag;
+      return false;
+    }
+    if (!it->second(out, value)) {
+      error = "--" + flag + ": invalid value '" + value + "'";
+      return false;
+    }
   }
-  if (!out.worker && out.port < 0) { error = "no port: pass --port N or set PORT"; return false; }
+  if (!out.worker && out.port < 0) {
+    error = "no port: pass --port N or set PORT";
+    return false;
+  }
   return true;
 }
 

@@ -4,8 +4,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <random>
@@ -29,7 +29,7 @@ struct Faults {
   std::atomic<double> error_rate{0};
   std::atomic<long long> latency_ms{0};
   std::atomic<int> health{0}, readiness{0}, liveness{0};  // HealthMode
-  std::atomic<int> deep{0};                                // DeepStatus
+  std::atomic<int> deep{0};                               // DeepStatus
   std::atomic<std::uint64_t> requests{0};
 };
 
@@ -51,7 +51,8 @@ std::string query_param(std::string_view target, std::string_view key) {
     const auto amp = rest.find('&');
     const std::string_view pair = rest.substr(0, amp);
     const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (pair.substr(0, eq) == key)
+      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
@@ -73,12 +74,11 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return;
       self->ws_.text(self->ws_.got_text());
-      self->ws_.async_write(self->buffer_.data(),
-                            [self](beast::error_code ec2, std::size_t) {
-                              if (ec2) return;
-                              self->buffer_.consume(self->buffer_.size());
-                              self->read();
-                            });
+      self->ws_.async_write(self->buffer_.data(), [self](beast::error_code ec2, std::size_t) {
+        if (ec2) return;
+        self->buffer_.consume(self->buffer_.size());
+        self->read();
+      });
     });
   }
 
@@ -98,10 +98,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     req_ = {};
     parser_.emplace();
     parser_->body_limit(64 * 1024 * 1024);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -134,16 +133,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         if (path == "/health/live") mode = app_.faults.liveness.load();
       }
       if (mode == static_cast<int>(HealthMode::Hang)) return hang();
-      if (mode == static_cast<int>(HealthMode::Fail)) return respond(http::status::service_unavailable, "failing\n");
+      if (mode == static_cast<int>(HealthMode::Fail))
+        return respond(http::status::service_unavailable, "failing\n");
       return respond(http::status::ok, "ok\n");
     }
     if (path == "/health/deep") {
       const auto status = static_cast<DeepStatus>(app_.faults.deep.load());
       const std::string s = name_of(status);
-      return respond(status == DeepStatus::Unhealthy ? http::status::service_unavailable : http::status::ok,
-                     "{\"status\":\"" + s + "\",\"checks\":{\"database\":{\"status\":\"" + s +
-                         "\"},\"cache\":{\"status\":\"healthy\"}}}\n",
-                     "application/json");
+      return respond(
+          status == DeepStatus::Unhealthy ? http::status::service_unavailable : http::status::ok,
+          "{\"status\":\"" + s + "\",\"checks\":{\"database\":{\"status\":\"" + s +
+              "\"},\"cache\":{\"status\":\"healthy\"}}}\n",
+          "application/json");
     }
     if (path == "/admin/set") return admin_set(target);
     if (path == "/sse") return sse(target);
@@ -162,24 +163,31 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       }
       const auto& o = self->app_.options;
       self->respond(http::status::ok, "hello from " + o.name + " " + o.version +
-                                          (o.replica.empty() ? "" : " replica " + o.replica) + "\n");
+                                          (o.replica.empty() ? "" : " replica " + o.replica) +
+                                          "\n");
     };
     if (delay <= 0) return finish();
     timer_.expires_after(std::chrono::milliseconds(delay));
-    timer_.async_wait([finish](beast::error_code ec) { if (!ec) finish(); });
+    timer_.async_wait([finish](beast::error_code ec) {
+      if (!ec) finish();
+    });
   }
 
   void admin_set(const std::string& target) {
     std::string v;
-    if (!(v = query_param(target, "error_rate")).empty()) app_.faults.error_rate = std::strtod(v.c_str(), nullptr);
+    if (!(v = query_param(target, "error_rate")).empty())
+      app_.faults.error_rate = std::strtod(v.c_str(), nullptr);
     if (!(v = query_param(target, "latency")).empty()) {
       Millis m{0};
       if (parse_millis(v, m)) app_.faults.latency_ms = m.count();
     }
     HealthMode h;
-    if (parse_health_mode(query_param(target, "health"), h)) app_.faults.health = static_cast<int>(h);
-    if (parse_health_mode(query_param(target, "readiness"), h)) app_.faults.readiness = static_cast<int>(h);
-    if (parse_health_mode(query_param(target, "liveness"), h)) app_.faults.liveness = static_cast<int>(h);
+    if (parse_health_mode(query_param(target, "health"), h))
+      app_.faults.health = static_cast<int>(h);
+    if (parse_health_mode(query_param(target, "readiness"), h))
+      app_.faults.readiness = static_cast<int>(h);
+    if (parse_health_mode(query_param(target, "liveness"), h))
+      app_.faults.liveness = static_cast<int>(h);
     DeepStatus d;
     if (parse_deep_status(query_param(target, "deep"), d)) app_.faults.deep = static_cast<int>(d);
     respond(http::status::ok, "ok\n");
@@ -188,7 +196,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Server-sent events: n events, one per interval, then the stream ends.
   void sse(const std::string& target) {
     sse_left_ = 10;
-    if (auto n = query_param(target, "n"); !n.empty()) sse_left_ = std::strtoll(n.c_str(), nullptr, 10);
+    if (auto n = query_param(target, "n"); !n.empty())
+      sse_left_ = std::strtoll(n.c_str(), nullptr, 10);
     sse_interval_ = Millis(100);
     if (auto i = query_param(target, "interval"); !i.empty()) parse_millis(i, sse_interval_);
     auto res = std::make_shared<http::response<http::empty_body>>(http::status::ok, req_.version());
@@ -197,9 +206,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res->set(http::field::connection, "close");
     res->set("X-Version", app_.options.version);
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
-    http::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, std::size_t) {
-      if (!ec) self->sse_next();
-    });
+    http::async_write_header(
+        stream_, *sr, [self = shared_from_this(), res, sr](beast::error_code ec, std::size_t) {
+          if (!ec) self->sse_next();
+        });
   }
 
   void sse_next() {
@@ -212,11 +222,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const std::string id = std::to_string(++sse_id_);
     sse_buf_ = "id: " + id + "\ndata: {\"version\":\"" + app_.options.version + "\",\"seq\":" + id +
                "}\n\n";
-    asio::async_write(stream_, asio::buffer(sse_buf_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      self->timer_.expires_after(self->sse_interval_);
-      self->timer_.async_wait([self](beast::error_code ec2) { if (!ec2) self->sse_next(); });
-    });
+    asio::async_write(stream_, asio::buffer(sse_buf_),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return;
+                        self->timer_.expires_after(self->sse_interval_);
+                        self->timer_.async_wait([self](beast::error_code ec2) {
+                          if (!ec2) self->sse_next();
+                        });
+                      });
   }
 
   // Never answer; keep the connection open until the client gives up (or an hour passes).
@@ -235,15 +248,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res->keep_alive(req_.keep_alive());
     res->body() = std::move(body);
     res->prepare_payload();
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      if (!res->keep_alive()) {
-        beast::error_code ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        return;
-      }
-      self->read();
-    });
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec) return;
+                        if (!res->keep_alive()) {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->read();
+                      });
   }
 
   beast::tcp_stream stream_;
@@ -268,12 +282,14 @@ void accept(tcp::acceptor& acceptor, App& app) {
   });
 }
 
-void arm_crash_timer(asio::io_context& io, const Options& o, std::unique_ptr<asio::steady_timer>& t) {
+void arm_crash_timer(asio::io_context& io, const Options& o,
+                     std::unique_ptr<asio::steady_timer>& t) {
   if (!o.crash_after.count()) return;
   t = std::make_unique<asio::steady_timer>(io, o.crash_after);
   t->async_wait([ms = o.crash_after.count()](beast::error_code ec) {
     if (ec) return;
-    std::fprintf(stderr, "example-app: crashing after %lldms (--crash-after)\n", static_cast<long long>(ms));
+    std::fprintf(stderr, "example-app: crashing after %lldms (--crash-after)\n",
+                 static_cast<long long>(ms));
     std::_Exit(3);
   });
 }
@@ -295,17 +311,21 @@ int run_server(const Options& o) {
   tcp::acceptor acceptor(io);
   beast::error_code ec;
   const tcp::endpoint ep(asio::ip::make_address(o.host, ec), static_cast<unsigned short>(o.port));
-  if (ec) { std::fprintf(stderr, "example-app: bad --host %s\n", o.host.c_str()); return 2; }
+  if (ec) {
+    std::fprintf(stderr, "example-app: bad --host %s\n", o.host.c_str());
+    return 2;
+  }
   acceptor.open(ep.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(ep, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    std::fprintf(stderr, "example-app: cannot listen on %s:%d: %s\n", o.host.c_str(), o.port, ec.message().c_str());
+    std::fprintf(stderr, "example-app: cannot listen on %s:%d: %s\n", o.host.c_str(), o.port,
+                 ec.message().c_str());
     return 1;
   }
-  std::printf("example-app %s %s listening on %s:%d\n", o.name.c_str(), o.version.c_str(), o.host.c_str(),
-              acceptor.local_endpoint().port());
+  std::printf("example-app %s %s listening on %s:%d\n", o.name.c_str(), o.version.c_str(),
+              o.host.c_str(), acceptor.local_endpoint().port());
   std::fflush(stdout);
   accept(acceptor, app);
 
@@ -339,7 +359,9 @@ int run_worker(const Options& o) {
                 static_cast<unsigned long long>(++n));
     std::fflush(stdout);
     beat.expires_after(o.heartbeat);
-    beat.async_wait([&](beast::error_code ec) { if (!ec) tick(); });
+    beat.async_wait([&](beast::error_code ec) {
+      if (!ec) tick();
+    });
   };
   tick();
   asio::signal_set signals(io, SIGINT);

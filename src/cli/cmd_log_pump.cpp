@@ -11,7 +11,8 @@ void add_log_pump_command(CLI::App& app, int& exit_code) {
   cmd->group("");  // not listed in --help: users never run it
   auto options = std::make_shared<runtime::LogOptions>();
   cmd->add_option("--file", options->path, "Log file")->required();
-  cmd->add_option("--max-bytes", options->max_bytes, "Rotate past this size")->default_val(10485760);
+  cmd->add_option("--max-bytes", options->max_bytes, "Rotate past this size")
+      ->default_val(10485760);
   cmd->add_option("--keep", options->keep, "Rotated files to keep")->default_val(3);
   cmd->callback([options, &exit_code] { exit_code = runtime::run_log_pump(3, 4, *options); });
 }

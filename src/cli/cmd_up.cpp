@@ -45,9 +45,10 @@ Result<int> take_lock(const std::string& state_dir) {
     ::close(fd);
     std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "?";
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-    return make_error(ErrorCode::Conflict, "another gantry daemon (pid " + pid +
-                                               ") is running for this state dir; stop it with "
-                                               "'gantry stop' or use another --state-dir",
+    return make_error(ErrorCode::Conflict,
+                      "another gantry daemon (pid " + pid +
+                          ") is running for this state dir; stop it with "
+                          "'gantry stop' or use another --state-dir",
                       Location{state_dir, 0, 0});
   }
   return fd;
@@ -163,7 +164,8 @@ int run_up(const UpOptions& o) {
     if (!ec2) stop();
   });
   std::cout << "gantry: up: project " << spec->project << ", " << spec->services.size()
-            << " services" << (spec->environment.empty() ? "" : ", environment " + spec->environment)
+            << " services"
+            << (spec->environment.empty() ? "" : ", environment " + spec->environment)
             << "; API on unix:" << socket_path << "\n"
             << "gantry: 'gantry status' shows the replicas; Ctrl-C or 'gantry stop' stops them"
             << std::endl;

@@ -3,9 +3,11 @@
 // .cpp files: these headers are heavy. A target that includes it links Boost::boost.
 #pragma once
 
+// <utility> must come first: keep clang-format from sorting it after Boost.
+// clang-format off
 #include <utility>
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+// clang-format on

@@ -34,7 +34,8 @@ Result<std::string> read_text_file(const std::string& path, std::uint64_t max_by
                       at);
   }
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error(ErrorCode::Io, std::string("cannot open: ") + std::strerror(errno), at);
+  if (fd < 0)
+    return make_error(ErrorCode::Io, std::string("cannot open: ") + std::strerror(errno), at);
   std::string data;
   char buf[65536];
   while (true) {
@@ -64,7 +65,8 @@ Status write_file_atomic(const std::string& path, const std::string& content) {
   const Location at{path, 0, 0};
   std::string tmp = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return make_error(ErrorCode::Io, std::string("cannot create: ") + std::strerror(errno), at);
+  if (fd < 0)
+    return make_error(ErrorCode::Io, std::string("cannot create: ") + std::strerror(errno), at);
   std::size_t off = 0;
   while (off < content.size()) {
     const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
@@ -85,7 +87,8 @@ Status write_file_atomic(const std::string& path, const std::string& content) {
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int e = errno;
     ::unlink(tmp.c_str());
-    return make_error(ErrorCode::Io, std::string("cannot rename into place: ") + std::strerror(e), at);
+    return make_error(ErrorCode::Io, std::string("cannot rename into place: ") + std::strerror(e),
+                      at);
   }
   return {};
 }

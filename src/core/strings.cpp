@@ -73,7 +73,10 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   std::size_t best_d = std::string::npos;
   for (const auto& c : candidates) {
     const std::size_t d = edit_distance(lower, to_lower(c));
-    if (d < best_d) { best_d = d; best = c; }
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
   }
   // A typo is a couple of edits, fewer for short words.
   const std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(3, word.size() / 3));
@@ -93,11 +96,17 @@ std::vector<std::string> split_command_line(std::string_view line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quote == '\'') {
-      if (c == '\'') quote = 0; else cur += c;
+      if (c == '\'')
+        quote = 0;
+      else
+        cur += c;
       continue;
     }
     if (quote == '"') {
-      if (c == '"') { quote = 0; continue; }
+      if (c == '"') {
+        quote = 0;
+        continue;
+      }
       if (c == '\\' && i + 1 < line.size() &&
           (line[i + 1] == '"' || line[i + 1] == '\\' || line[i + 1] == '$' || line[i + 1] == '`')) {
         cur += line[++i];
@@ -107,12 +116,22 @@ std::vector<std::string> split_command_line(std::string_view line) {
       continue;
     }
     if (c == ' ' || c == '\t' || c == '\n') {
-      if (in_word) { words.push_back(cur); cur.clear(); in_word = false; }
+      if (in_word) {
+        words.push_back(cur);
+        cur.clear();
+        in_word = false;
+      }
       continue;
     }
     in_word = true;
-    if (c == '\'' || c == '"') { quote = c; continue; }
-    if (c == '\\' && i + 1 < line.size()) { cur += line[++i]; continue; }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      continue;
+    }
+    if (c == '\\' && i + 1 < line.size()) {
+      cur += line[++i];
+      continue;
+    }
     cur += c;
   }
   if (in_word) words.push_back(cur);
@@ -120,14 +139,17 @@ std::vector<std::string> split_command_line(std::string_view line) {
 }
 
 std::string shell_quote(std::string_view word) {
-  if (!word.empty() && word.find_first_not_of(
-                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                           "_-./:=,+@%${}") == std::string_view::npos) {
+  if (!word.empty() &&
+      word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                             "_-./:=,+@%${}") == std::string_view::npos) {
     return std::string(word);
   }
   std::string out = "'";
   for (char c : word) {
-    if (c == '\'') out += "'\\''"; else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }

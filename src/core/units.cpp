@@ -15,10 +15,16 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool read_number(std::string_view& text, double& out) {
   std::size_t i = 0;
   bool digits = false;
-  while (i < text.size() && is_digit(text[i])) { ++i; digits = true; }
+  while (i < text.size() && is_digit(text[i])) {
+    ++i;
+    digits = true;
+  }
   if (i < text.size() && text[i] == '.') {
     ++i;
-    while (i < text.size() && is_digit(text[i])) { ++i; digits = true; }
+    while (i < text.size() && is_digit(text[i])) {
+      ++i;
+      digits = true;
+    }
   }
   if (!digits) return false;
   out = std::strtod(std::string(text.substr(0, i)).c_str(), nullptr);
@@ -27,9 +33,8 @@ bool read_number(std::string_view& text, double& out) {
 }
 
 Error unit_error(std::string_view text, std::string_view what, std::string_view valid) {
-  return make_error(ErrorCode::Invalid,
-                    "'" + std::string(text) + "' is not a valid " + std::string(what) + " (" +
-                        std::string(valid) + ")");
+  return make_error(ErrorCode::Invalid, "'" + std::string(text) + "' is not a valid " +
+                                            std::string(what) + " (" + std::string(valid) + ")");
 }
 
 }  // namespace
@@ -44,12 +49,23 @@ Result<Duration> parse_duration(std::string_view text) {
     double n = 0;
     if (!read_number(rest, n)) return unit_error(text, "duration", kValid);
     double scale = 0;
-    if (rest.starts_with("ms")) { scale = 1; rest.remove_prefix(2); }
-    else if (rest.starts_with("s")) { scale = 1000; rest.remove_prefix(1); }
-    else if (rest.starts_with("m")) { scale = 60'000; rest.remove_prefix(1); }
-    else if (rest.starts_with("h")) { scale = 3'600'000; rest.remove_prefix(1); }
-    else if (rest.starts_with("d")) { scale = 86'400'000; rest.remove_prefix(1); }
-    else return unit_error(text, "duration", kValid);
+    if (rest.starts_with("ms")) {
+      scale = 1;
+      rest.remove_prefix(2);
+    } else if (rest.starts_with("s")) {
+      scale = 1000;
+      rest.remove_prefix(1);
+    } else if (rest.starts_with("m")) {
+      scale = 60'000;
+      rest.remove_prefix(1);
+    } else if (rest.starts_with("h")) {
+      scale = 3'600'000;
+      rest.remove_prefix(1);
+    } else if (rest.starts_with("d")) {
+      scale = 86'400'000;
+      rest.remove_prefix(1);
+    } else
+      return unit_error(text, "duration", kValid);
     total_ms += n * scale;
   }
   if (total_ms > 1e15) return unit_error(text, "duration", "too large");
@@ -60,7 +76,10 @@ std::string format_duration(Duration d) {
   auto ms = d.count();
   if (ms == 0) return "0s";
   std::string out;
-  if (ms < 0) { out = "-"; ms = -ms; }
+  if (ms < 0) {
+    out = "-";
+    ms = -ms;
+  }
   if (ms % 1000 != 0) {
     if (ms < 1000) return out + std::to_string(ms) + "ms";
     char buf[32];
@@ -98,16 +117,26 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   double n = 0;
   if (!read_number(rest, n)) return unit_error(text, "size", kValid);
   double scale = 0;
-  if (rest.empty() || rest == "B") scale = 1;
-  else if (rest == "k" || rest == "K" || rest == "KB") scale = 1e3;
-  else if (rest == "M" || rest == "MB") scale = 1e6;
-  else if (rest == "G" || rest == "GB") scale = 1e9;
-  else if (rest == "T" || rest == "TB") scale = 1e12;
-  else if (rest == "Ki" || rest == "KiB") scale = 1024.0;
-  else if (rest == "Mi" || rest == "MiB") scale = 1024.0 * 1024;
-  else if (rest == "Gi" || rest == "GiB") scale = 1024.0 * 1024 * 1024;
-  else if (rest == "Ti" || rest == "TiB") scale = 1024.0 * 1024 * 1024 * 1024;
-  else return unit_error(text, "size", kValid);
+  if (rest.empty() || rest == "B")
+    scale = 1;
+  else if (rest == "k" || rest == "K" || rest == "KB")
+    scale = 1e3;
+  else if (rest == "M" || rest == "MB")
+    scale = 1e6;
+  else if (rest == "G" || rest == "GB")
+    scale = 1e9;
+  else if (rest == "T" || rest == "TB")
+    scale = 1e12;
+  else if (rest == "Ki" || rest == "KiB")
+    scale = 1024.0;
+  else if (rest == "Mi" || rest == "MiB")
+    scale = 1024.0 * 1024;
+  else if (rest == "Gi" || rest == "GiB")
+    scale = 1024.0 * 1024 * 1024;
+  else if (rest == "Ti" || rest == "TiB")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else
+    return unit_error(text, "size", kValid);
   const double bytes = n * scale;
   if (bytes > 1.8e19) return unit_error(text, "size", "too large");
   return static_cast<std::uint64_t>(std::llround(bytes));

@@ -143,8 +143,8 @@ Status ControllerImpl::init() {
       auto st2 = store_->transaction([&]() -> Status {
         if (auto p = store_->put_revision(*rev); !p) return p;
         if (auto p = store_->put_deployment(d); !p) return p;
-        auto e = store_->append_event({0, d.id, d.started_at_ms, "deployment.started",
-                                       "{\"strategy\":\"up\"}"});
+        auto e = store_->append_event(
+            {0, d.id, d.started_at_ms, "deployment.started", "{\"strategy\":\"up\"}"});
         if (!e) return e.error();
         return {};
       });
@@ -173,8 +173,8 @@ void ControllerImpl::adopt_or_clean(std::map<std::string, std::map<int, store::R
                           row.revision_id == it->second.revision.id;
       const runtime::ProcessId pid{row.pid, row.start_time, row.pgid};
       if (wanted && runtime::is_same_process(pid)) {
-        auto unit = ReplicaUnit::create(context(), *it->second.spec, index, row.revision_id,
-                                        row.version);
+        auto unit =
+            ReplicaUnit::create(context(), *it->second.spec, index, row.revision_id, row.version);
         if (unit->adopt(row)) {
           if (it->second.replicas.size() <= static_cast<std::size_t>(index)) {
             it->second.replicas.resize(static_cast<std::size_t>(index) + 1);
@@ -281,12 +281,18 @@ std::vector<ServiceView> ControllerImpl::services() {
       v.restarts += rv.restarts;
       v.replicas.push_back(std::move(rv));
     }
-    if (v.desired == 0) v.health = "stopped";
-    else if (s.start_error || (failed > 0 && failed == v.desired)) v.health = "failed";
-    else if (v.ready == v.desired) v.health = "healthy";
-    else if (v.ready > 0) v.health = "degraded";
-    else if (running > 0 || !s.started) v.health = "starting";
-    else v.health = "unhealthy";
+    if (v.desired == 0)
+      v.health = "stopped";
+    else if (s.start_error || (failed > 0 && failed == v.desired))
+      v.health = "failed";
+    else if (v.ready == v.desired)
+      v.health = "healthy";
+    else if (v.ready > 0)
+      v.health = "degraded";
+    else if (running > 0 || !s.started)
+      v.health = "starting";
+    else
+      v.health = "unhealthy";
     out.push_back(std::move(v));
   }
   return out;
@@ -323,7 +329,8 @@ void ControllerImpl::restart_next(std::string service, std::size_t i,
     auto wait = std::make_shared<std::function<void()>>();
     *wait = [this, unit, timer, deadline, wait, service, i, done]() mutable {
       const bool ready = unit->ready();
-      const bool gave_up = !ready && (unit->failed() || std::chrono::steady_clock::now() > deadline);
+      const bool gave_up =
+          !ready && (unit->failed() || std::chrono::steady_clock::now() > deadline);
       if (ready || gave_up) {
         // Clearing *wait destroys this closure: move what is still needed out first.
         auto finish = std::move(done);
@@ -336,9 +343,10 @@ void ControllerImpl::restart_next(std::string service, std::size_t i,
           self->restart_next(svc, index + 1, std::move(finish));
         } else {
           const auto v = self_unit->view();
-          finish(make_error(ErrorCode::Invalid, "replica " + svc + "/" + std::to_string(index) +
-                                                    " did not become ready: " +
-                                                    (v.failure.empty() ? v.last_probe : v.failure)));
+          finish(make_error(
+              ErrorCode::Invalid,
+              "replica " + svc + "/" + std::to_string(index) +
+                  " did not become ready: " + (v.failure.empty() ? v.last_probe : v.failure)));
         }
         return;
       }

@@ -27,19 +27,19 @@ struct ReplicaView {
   std::string version;
   std::string revision_id;
   int pid = 0;
-  int port = 0;                // 0 for a service without a port
-  std::string phase;           // running | backing_off | stopping | stopped | failed
-  std::string readiness;       // unknown | ready | not_ready  (ready when no readiness probe)
-  std::string liveness;        // unknown | passing | failing | none
-  std::string deep;            // "" | healthy | degraded | unhealthy
-  std::string last_probe;      // the last probe's one-line detail
+  int port = 0;            // 0 for a service without a port
+  std::string phase;       // running | backing_off | stopping | stopped | failed
+  std::string readiness;   // unknown | ready | not_ready  (ready when no readiness probe)
+  std::string liveness;    // unknown | passing | failing | none
+  std::string deep;        // "" | healthy | degraded | unhealthy
+  std::string last_probe;  // the last probe's one-line detail
   int restarts = 0;
-  double cpu_percent = 0;      // since the previous snapshot
+  double cpu_percent = 0;  // since the previous snapshot
   std::uint64_t rss_bytes = 0;
   std::int64_t uptime_ms = 0;
-  std::string last_exit;       // "exited with status 3"
-  std::string failure;         // why the replica gave up (crash loop), with last log lines
-  bool adopted = false;        // started by an earlier daemon and adopted after its restart
+  std::string last_exit;  // "exited with status 3"
+  std::string failure;    // why the replica gave up (crash loop), with last log lines
+  bool adopted = false;   // started by an earlier daemon and adopted after its restart
 };
 
 struct ServiceView {
@@ -55,8 +55,8 @@ struct ServiceView {
 };
 
 struct ControllerOptions {
-  std::string state_dir;               // logs in state_dir/logs/SERVICE-INDEX.log
-  std::vector<std::string> log_pump;   // {"/path/to/gantry", "__log-pump"}
+  std::string state_dir;              // logs in state_dir/logs/SERVICE-INDEX.log
+  std::vector<std::string> log_pump;  // {"/path/to/gantry", "__log-pump"}
   std::string environment;
   std::string base_dir;  // relative workdirs and commands resolve here: the spec's folder
 };

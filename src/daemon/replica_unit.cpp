@@ -47,11 +47,14 @@ runtime::ReplicaConfig ReplicaUnit::replica_config(int port) {
   c.version = version_;
   // Like compose: a service runs in the spec's folder unless its workdir says otherwise.
   const std::string& base = ctx_.options.base_dir;
-  if (service_.workdir.empty()) c.spawn.workdir = base;
-  else if (service_.workdir[0] == '/' || base.empty()) c.spawn.workdir = service_.workdir;
-  else c.spawn.workdir = base + "/" + service_.workdir;
-  c.spawn.log.path = ctx_.options.state_dir + "/logs/" + service_.name + "-" +
-                     std::to_string(index_) + ".log";
+  if (service_.workdir.empty())
+    c.spawn.workdir = base;
+  else if (service_.workdir[0] == '/' || base.empty())
+    c.spawn.workdir = service_.workdir;
+  else
+    c.spawn.workdir = base + "/" + service_.workdir;
+  c.spawn.log.path =
+      ctx_.options.state_dir + "/logs/" + service_.name + "-" + std::to_string(index_) + ".log";
   c.spawn.log_pump = ctx_.options.log_pump;
   c.restart = to_restart_config(service_.restart);
   c.stop_timeout = service_.stop_timeout;
@@ -265,7 +268,7 @@ ReplicaView ReplicaUnit::view() {
   v.version = version_;
   v.revision_id = revision_id_;
   v.port = port_;
-  v.readiness = ready_ == Readiness::Ready ? "ready"
+  v.readiness = ready_ == Readiness::Ready      ? "ready"
                 : ready_ == Readiness::NotReady ? "not_ready"
                                                 : "unknown";
   v.liveness = !service_.health.liveness ? "none"
@@ -285,7 +288,8 @@ ReplicaView ReplicaUnit::view() {
   v.adopted = s.adopted;
   v.failure = s.failure;
   if (s.last_exit.code != 0 || s.last_exit.signaled || !s.last_exit.known) {
-    if (s.restarts > 0 || s.phase != runtime::ReplicaPhase::Running) v.last_exit = s.last_exit.describe();
+    if (s.restarts > 0 || s.phase != runtime::ReplicaPhase::Running)
+      v.last_exit = s.last_exit.describe();
   }
   if (s.phase == runtime::ReplicaPhase::Running) {
     const auto now = std::chrono::steady_clock::now();

@@ -42,9 +42,15 @@ probe::ProbeConfig to_probe_config(const spec::Probe& p, int replica_port, bool 
 runtime::RestartConfig to_restart_config(const spec::Restart& r) {
   runtime::RestartConfig c;
   switch (r.policy) {
-    case spec::RestartPolicy::Never: c.mode = runtime::RestartConfig::Mode::Never; break;
-    case spec::RestartPolicy::OnFailure: c.mode = runtime::RestartConfig::Mode::OnFailure; break;
-    case spec::RestartPolicy::Always: c.mode = runtime::RestartConfig::Mode::Always; break;
+    case spec::RestartPolicy::Never:
+      c.mode = runtime::RestartConfig::Mode::Never;
+      break;
+    case spec::RestartPolicy::OnFailure:
+      c.mode = runtime::RestartConfig::Mode::OnFailure;
+      break;
+    case spec::RestartPolicy::Always:
+      c.mode = runtime::RestartConfig::Mode::Always;
+      break;
   }
   c.max_retries = r.max_retries;
   c.initial = r.backoff.initial;
@@ -79,8 +85,8 @@ Result<EnvList> replica_env(const spec::Service& service, int index, int port,
                             "the environment with ${VAR} instead");
     }
     if (value.unresolved) {
-      return make_error(ErrorCode::Invalid, "services." + service.name + ".env." + name +
-                                                ": " + value.raw + " could not be resolved");
+      return make_error(ErrorCode::Invalid, "services." + service.name + ".env." + name + ": " +
+                                                value.raw + " could not be resolved");
     }
     set(name, value.value);
   }
@@ -103,8 +109,8 @@ Result<std::vector<std::string>> replica_argv(const spec::Service& service, cons
   for (const auto& arg : service.command) {
     auto expanded = spec::interpolate(arg, lookup, false);
     if (!expanded) {
-      return make_error(ErrorCode::Invalid, "services." + service.name + ".command: " +
-                                                expanded.error().message);
+      return make_error(ErrorCode::Invalid,
+                        "services." + service.name + ".command: " + expanded.error().message);
     }
     argv.push_back(expanded->text);
   }

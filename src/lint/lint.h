@@ -33,8 +33,8 @@ struct Finding {
   std::string message;  // never holds a secret value
   Location where;
   std::string key_path;
-  std::string hint;                // what to do about it
-  std::vector<Location> related;   // the other side of a conflict
+  std::string hint;               // what to do about it
+  std::vector<Location> related;  // the other side of a conflict
   // Where it holds: empty when it holds in every spec linted, else the names, with the base
   // spec written "(base)".
   std::vector<std::string> environments;

@@ -4,8 +4,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,9 +100,9 @@ Result<Spawned> spawn_process(const SpawnOptions& o) {
   Spawned spawned;
   if (pump) {
     std::vector<std::string> pump_argv = o.log_pump;
-    pump_argv.insert(pump_argv.end(), {"--file", o.log.path, "--max-bytes",
-                                       std::to_string(o.log.max_bytes), "--keep",
-                                       std::to_string(o.log.keep)});
+    pump_argv.insert(pump_argv.end(),
+                     {"--file", o.log.path, "--max-bytes", std::to_string(o.log.max_bytes),
+                      "--keep", std::to_string(o.log.keep)});
     const std::string pump_file = find_in_path(pump_argv[0], {}, "");
     CStrings pargv(pump_argv), penv({"PATH=/usr/local/bin:/usr/bin:/bin"});
     const int pump_pid = ::fork();
@@ -116,7 +116,10 @@ Result<Spawned> spawn_process(const SpawnOptions& o) {
       ::dup2(out[0], 3);
       ::dup2(err[0], 4);
       const int devnull = ::open("/dev/null", O_RDWR);
-      if (devnull >= 0) { ::dup2(devnull, 0); ::dup2(devnull, 1); }
+      if (devnull >= 0) {
+        ::dup2(devnull, 0);
+        ::dup2(devnull, 1);
+      }
       exec_child(pump_file.c_str(), pargv.ptrs.data(), penv.ptrs.data(), nullptr, report[1]);
     }
     ::setpgid(pump_pid, pump_pid);
@@ -153,7 +156,10 @@ Result<Spawned> spawn_process(const SpawnOptions& o) {
   while (true) {
     int e = 0;
     const ssize_t n = ::read(report[0], &e, sizeof e);
-    if (n == static_cast<ssize_t>(sizeof e)) { child_errno = e; continue; }
+    if (n == static_cast<ssize_t>(sizeof e)) {
+      child_errno = e;
+      continue;
+    }
     if (n < 0 && errno == EINTR) continue;
     break;
   }
@@ -165,9 +171,9 @@ Result<Spawned> spawn_process(const SpawnOptions& o) {
       ::kill(spawned.pump_pid, SIGKILL);
       ::waitpid(spawned.pump_pid, nullptr, 0);
     }
-    return make_error(ErrorCode::Invalid, "cannot start " + o.argv[0] + ": " +
-                                              std::strerror(child_errno) +
-                                              (o.workdir.empty() ? "" : " (workdir " + o.workdir + ")"));
+    return make_error(ErrorCode::Invalid,
+                      "cannot start " + o.argv[0] + ": " + std::strerror(child_errno) +
+                          (o.workdir.empty() ? "" : " (workdir " + o.workdir + ")"));
   }
   spawned.process.pid = pid;
   spawned.process.pgid = pid;

@@ -24,9 +24,9 @@ struct ProcessId {
 };
 
 struct LogOptions {
-  std::string path;                         // the replica's log file
+  std::string path;                            // the replica's log file
   std::uint64_t max_bytes = 10 * 1024 * 1024;  // rotate past this size
-  int keep = 3;                             // rotated files kept: path.1 .. path.N
+  int keep = 3;                                // rotated files kept: path.1 .. path.N
 };
 
 struct SpawnOptions {
@@ -65,7 +65,7 @@ bool signal_group(int pgid, int sig);
 bool group_alive(int pgid);
 
 struct Usage {
-  double cpu_seconds = 0;      // utime + stime
+  double cpu_seconds = 0;  // utime + stime
   std::uint64_t rss_bytes = 0;
 };
 // Usage of one process from /proc/PID/stat and statm; nullopt when it is gone.

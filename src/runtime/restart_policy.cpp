@@ -13,7 +13,8 @@ std::string ExitInfo::describe() const {
   if (!known) return "exited (status unknown: adopted process)";
   if (signaled) {
     const char* name = sigabbrev_np(code);
-    return "killed by signal " + std::to_string(code) + (name ? std::string(" (SIG") + name + ")" : "");
+    return "killed by signal " + std::to_string(code) +
+           (name ? std::string(" (SIG") + name + ")" : "");
   }
   return "exited with status " + std::to_string(code);
 }
@@ -34,8 +35,8 @@ RestartDecision RestartTracker::on_exit(const ExitInfo& exit, Clock::time_point 
     return d;
   }
   ++consecutive_;
-  const double base = static_cast<double>(config_.initial.count()) *
-                      std::pow(config_.multiplier, consecutive_ - 1);
+  const double base =
+      static_cast<double>(config_.initial.count()) * std::pow(config_.multiplier, consecutive_ - 1);
   const double capped = std::min(base, static_cast<double>(config_.max.count()));
   const double spread = 1.0 + config_.jitter * (2.0 * random01 - 1.0);
   d.action = RestartDecision::Action::Restart;

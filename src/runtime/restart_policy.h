@@ -14,17 +14,17 @@ using Clock = std::chrono::steady_clock;
 struct RestartConfig {
   enum class Mode { Never, OnFailure, Always };
   Mode mode = Mode::OnFailure;
-  int max_retries = 10;      // consecutive restarts without a stable run before giving up
+  int max_retries = 10;  // consecutive restarts without a stable run before giving up
   Duration initial{1000};
   Duration max{60000};
   double multiplier = 2.0;
-  double jitter = 0.1;       // each delay is spread by +-jitter
+  double jitter = 0.1;           // each delay is spread by +-jitter
   Duration stable_after{30000};  // a run this long resets the count and the backoff
 };
 
 struct ExitInfo {
   bool signaled = false;
-  int code = 0;  // exit status, or the signal number when signaled
+  int code = 0;       // exit status, or the signal number when signaled
   bool known = true;  // false for an adopted process whose status the daemon cannot read
   bool failed() const { return !known || signaled || code != 0; }
   std::string describe() const;  // "exited with status 3", "killed by signal 9 (SIGKILL)"

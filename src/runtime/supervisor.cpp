@@ -16,11 +16,16 @@ namespace asio = boost::asio;
 
 std::string_view name_of(ReplicaPhase phase) {
   switch (phase) {
-    case ReplicaPhase::Running: return "running";
-    case ReplicaPhase::BackingOff: return "backing_off";
-    case ReplicaPhase::Stopping: return "stopping";
-    case ReplicaPhase::Stopped: return "stopped";
-    case ReplicaPhase::Failed: return "failed";
+    case ReplicaPhase::Running:
+      return "running";
+    case ReplicaPhase::BackingOff:
+      return "backing_off";
+    case ReplicaPhase::Stopping:
+      return "stopping";
+    case ReplicaPhase::Stopped:
+      return "stopped";
+    case ReplicaPhase::Failed:
+      return "failed";
   }
   return "unknown";
 }
@@ -202,11 +207,12 @@ void ReplicaSupervisor::terminate() {
   if (status_.phase != ReplicaPhase::Running) return;
   signal_group(status_.process.pgid, SIGTERM);
   impl_->timer.expires_after(config_.stop_timeout);
-  impl_->timer.async_wait([weak = weak_from_this(), pid = status_.process](boost::system::error_code ec) {
-    auto self = weak.lock();
-    if (!self || ec || !(self->status_.process == pid)) return;
-    if (self->status_.phase == ReplicaPhase::Running) signal_group(pid.pgid, SIGKILL);
-  });
+  impl_->timer.async_wait(
+      [weak = weak_from_this(), pid = status_.process](boost::system::error_code ec) {
+        auto self = weak.lock();
+        if (!self || ec || !(self->status_.process == pid)) return;
+        if (self->status_.phase == ReplicaPhase::Running) signal_group(pid.pgid, SIGKILL);
+      });
 }
 
 // The leader is gone but its group is not: SIGKILL the rest, poll briefly until it is empty.

@@ -43,7 +43,7 @@ struct ReplicaStatus {
   bool adopted = false;  // not our child: started by an earlier daemon
   int restarts = 0;      // total restarts since this supervisor started
   ExitInfo last_exit;
-  std::string failure;   // Failed: why, with the last log lines
+  std::string failure;  // Failed: why, with the last log lines
   Clock::time_point started_at{};
 };
 

@@ -53,7 +53,7 @@ struct VarSchema {
   std::vector<std::string> values;   // enum: allowed values
   std::string regex;                 // ECMAScript, whole value must match
   std::string prefix;
-  std::optional<double> min, max;                    // int/number
+  std::optional<double> min, max;                     // int/number
   std::optional<std::size_t> min_length, max_length;  // string length
   bool secret = false;  // never print the value (also implied by secret-like names)
   std::string description;
@@ -171,8 +171,8 @@ struct Hooks {
 };
 
 struct Resources {
-  std::optional<double> cpu;                 // cores
-  std::optional<std::uint64_t> memory;       // bytes
+  std::optional<double> cpu;            // cores
+  std::optional<std::uint64_t> memory;  // bytes
 };
 
 struct Build {
@@ -186,7 +186,7 @@ struct Service {
   std::vector<std::string> command;  // argv; with shell=true one element run by /bin/sh -c
   bool shell = false;
   std::string workdir;
-  std::optional<int> port;  // where gantry's proxy listens; replicas get their own PORT
+  std::optional<int> port;      // where gantry's proxy listens; replicas get their own PORT
   std::vector<int> host_ports;  // other host ports the service binds (imported containers)
   int replicas = 1;
   std::map<std::string, EnvValue> env;
@@ -213,13 +213,13 @@ struct Environment {
 struct NotifySink {
   enum class Kind { Webhook, Slack };
   Kind kind = Kind::Webhook;
-  EnvValue url;                          // often secret://...
-  std::vector<std::string> events;       // patterns like rollback.*; empty = all
+  EnvValue url;                           // often secret://...
+  std::vector<std::string> events;        // patterns like rollback.*; empty = all
   std::vector<std::string> environments;  // empty = all
 };
 
 struct Spec {
-  std::string file;         // the spec file this came from (or the generated file's name)
+  std::string file;  // the spec file this came from (or the generated file's name)
   std::string project;
   std::string environment;  // the environment this spec is resolved for; "" = base
   std::vector<Environment> environments;

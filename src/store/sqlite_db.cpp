@@ -7,10 +7,10 @@ Result<bool> Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return make_error(rc == SQLITE_CONSTRAINT ? ErrorCode::Conflict : ErrorCode::Io,
-                    std::string("database: ") + sqlite3_errmsg(db_),
-                    Location{sqlite3_db_filename(db_, "main") ? sqlite3_db_filename(db_, "main") : "",
-                             0, 0});
+  return make_error(
+      rc == SQLITE_CONSTRAINT ? ErrorCode::Conflict : ErrorCode::Io,
+      std::string("database: ") + sqlite3_errmsg(db_),
+      Location{sqlite3_db_filename(db_, "main") ? sqlite3_db_filename(db_, "main") : "", 0, 0});
 }
 
 Status Statement::run() {
@@ -23,9 +23,8 @@ Status Statement::run() {
 
 Result<Database> Database::open(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);

@@ -8,9 +8,9 @@
 namespace gantry::store {
 namespace {
 
-#define GANTRY_TRY(expr)                     \
-  do {                                       \
-    auto gantry_try_ = (expr);               \
+#define GANTRY_TRY(expr)                          \
+  do {                                            \
+    auto gantry_try_ = (expr);                    \
     if (!gantry_try_) return gantry_try_.error(); \
   } while (0)
 
@@ -27,7 +27,8 @@ constexpr const char* kReplicaColumns =
     "started_at_ms";
 
 Revision read_revision(const Statement& s) {
-  return Revision{s.text(0), s.text(1), s.text(2), s.i32(3), s.text(4), s.text(5), s.text(6), s.i64(7)};
+  return Revision{s.text(0), s.text(1), s.text(2), s.i32(3),
+                  s.text(4), s.text(5), s.text(6), s.i64(7)};
 }
 
 Deployment read_deployment(const Statement& s) {
@@ -133,7 +134,8 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<Revision>> get_revision(const std::string& id) override {
-    auto s = db_.prepare(std::string("SELECT ") + kRevisionColumns + " FROM revisions WHERE id = ?1");
+    auto s =
+        db_.prepare(std::string("SELECT ") + kRevisionColumns + " FROM revisions WHERE id = ?1");
     if (!s) return s.error();
     s->bind(1, id);
     return one<Revision>(*s, read_revision);
@@ -267,7 +269,8 @@ class SqliteStore final : public Store {
 
   Result<AuditEntry> append_audit(const AuditEntry& e) override {
     auto s = db_.prepare(
-        "INSERT INTO audit (at_ms, actor, action, target, detail_json) VALUES (?1, ?2, ?3, ?4, ?5)");
+        "INSERT INTO audit (at_ms, actor, action, target, detail_json) VALUES (?1, ?2, ?3, ?4, "
+        "?5)");
     if (!s) return s.error();
     s->bind(1, e.at_ms).bind(2, e.actor).bind(3, e.action).bind(4, e.target).bind(5, e.detail_json);
     GANTRY_TRY(s->run());
@@ -278,7 +281,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<AuditEntry>> list_audit(int limit) override {
     auto s = db_.prepare(
-        "SELECT id, at_ms, actor, action, target, detail_json FROM audit ORDER BY id DESC LIMIT ?1");
+        "SELECT id, at_ms, actor, action, target, detail_json FROM audit ORDER BY id DESC LIMIT "
+        "?1");
     if (!s) return s.error();
     s->bind(1, limit);
     return all<AuditEntry>(*s, [](const Statement& st) {

@@ -1,8 +1,8 @@
 // Deployment status names, as stored and shown.
-#include "store/store.h"
-
 #include <array>
 #include <utility>
+
+#include "store/store.h"
 
 namespace gantry::store {
 namespace {

@@ -16,7 +16,7 @@ namespace gantry::store {
 
 // An immutable, resolved spec of one service: what runs. Secret *references* only.
 struct Revision {
-  std::string id;           // "api-r7"
+  std::string id;  // "api-r7"
   std::string service;
   std::string environment;  // "" = base
   int number = 0;           // per service, 1, 2, ...
@@ -28,8 +28,17 @@ struct Revision {
 };
 
 enum class DeploymentStatus {
-  Pending, Preflight, Provisioning, Progressing, Paused, Promoting, Succeeded,
-  RollingBack, RolledBack, Failed, Aborted,
+  Pending,
+  Preflight,
+  Provisioning,
+  Progressing,
+  Paused,
+  Promoting,
+  Succeeded,
+  RollingBack,
+  RolledBack,
+  Failed,
+  Aborted,
 };
 std::string_view name_of(DeploymentStatus s);
 std::optional<DeploymentStatus> parse_deployment_status(std::string_view s);
@@ -59,7 +68,7 @@ struct DeploymentEvent {
   std::int64_t id = 0;  // assigned by the store, increasing
   std::string deployment_id;
   std::int64_t at_ms = 0;
-  std::string type;              // "phase.changed", "weight.changed", ...
+  std::string type;  // "phase.changed", "weight.changed", ...
   std::string data_json = "{}";
   friend bool operator==(const DeploymentEvent&, const DeploymentEvent&) = default;
 };

@@ -42,7 +42,9 @@ TEST_F(FileTest, RefusesMissingFilesDirectoriesBinaryAndHugeFiles) {
   ASSERT_FALSE(directory);
   EXPECT_NE(directory.error().message.find("is a directory"), std::string::npos);
 
-  auto binary = read_text_file(write("b.bin", std::string("\x7f" "ELF\0\0\0", 7)));
+  auto binary = read_text_file(write("b.bin", std::string("\x7f"
+                                                          "ELF\0\0\0",
+                                                          7)));
   ASSERT_FALSE(binary);
   EXPECT_NE(binary.error().message.find("binary"), std::string::npos);
 

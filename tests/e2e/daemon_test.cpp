@@ -4,8 +4,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <nlohmann/json.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
@@ -90,10 +90,12 @@ class DaemonTest : public ::testing::Test {
   }
 
   bool wait_ready(const std::string& name, int n) {
-    return wait_until([&] {
-      auto s = service(name);
-      return s.is_object() && s["ready"].get<int>() == n;
-    }, std::chrono::seconds(30));
+    return wait_until(
+        [&] {
+          auto s = service(name);
+          return s.is_object() && s["ready"].get<int>() == n;
+        },
+        std::chrono::seconds(30));
   }
 
   std::vector<int> pids(const std::string& name) {
@@ -119,7 +121,9 @@ class DaemonTest : public ::testing::Test {
 TEST_F(DaemonTest, StartsEveryReplicaAndStopsThemAll) {
   write_spec(app_service("api", 2, "") +
              "  worker:\n"
-             "    command: [\"" + std::string(GANTRY_EXAMPLE_APP) + "\", \"--worker\"]\n"
+             "    command: [\"" +
+             std::string(GANTRY_EXAMPLE_APP) +
+             "\", \"--worker\"]\n"
              "    health:\n      liveness: { exec: [\"true\"], period: 200ms }\n");
   auto r = up();
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -167,10 +171,11 @@ TEST_F(DaemonTest, StartsADependentOnlyOnceItsDependencyIsReady) {
 }
 
 TEST_F(DaemonTest, RestartsAReplicaWhoseLivenessFails) {
-  write_spec(app_service("api", 1, "",
-                         "      liveness: { http: /health/live, period: 200ms, timeout: 150ms, "
-                         "failure_threshold: 2 }\n"
-                         "    restart: { policy: always, backoff: { initial: 100ms, max: 1s } }\n"));
+  write_spec(
+      app_service("api", 1, "",
+                  "      liveness: { http: /health/live, period: 200ms, timeout: 150ms, "
+                  "failure_threshold: 2 }\n"
+                  "    restart: { policy: always, backoff: { initial: 100ms, max: 1s } }\n"));
   ASSERT_EQ(up().exit_code, 0);
   ASSERT_TRUE(wait_ready("api", 1));
   const auto initial = pids("api");
@@ -180,10 +185,13 @@ TEST_F(DaemonTest, RestartsAReplicaWhoseLivenessFails) {
   std::system(("curl -sf -o /dev/null 'http://127.0.0.1:" + std::to_string(port) +
                "/admin/set?liveness=fail'")
                   .c_str());
-  ASSERT_TRUE(wait_until([&] {
-    auto p = pids("api");
-    return !p.empty() && p[0] != first && p[0] > 0;
-  }, std::chrono::seconds(30))) << status().dump(2);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto p = pids("api");
+        return !p.empty() && p[0] != first && p[0] > 0;
+      },
+      std::chrono::seconds(30)))
+      << status().dump(2);
   EXPECT_TRUE(wait_ready("api", 1));
   EXPECT_GE(service("api")["restarts"].get<int>(), 1);
   EXPECT_FALSE(alive(first));
@@ -194,8 +202,8 @@ TEST_F(DaemonTest, MarksACrashLoopingServiceFailedWithItsLastOutput) {
                          "    restart: { policy: on-failure, max_retries: 2, backoff: { initial: "
                          "20ms, max: 50ms } }\n"));
   ASSERT_EQ(up().exit_code, 0);
-  ASSERT_TRUE(wait_until([&] { return service("api")["health"] == "failed"; },
-                         std::chrono::seconds(30)))
+  ASSERT_TRUE(
+      wait_until([&] { return service("api")["health"] == "failed"; }, std::chrono::seconds(30)))
       << status().dump(2);
   const std::string failure = service("api")["replicas"][0]["failure"];
   EXPECT_NE(failure.find("crash loop"), std::string::npos) << failure;

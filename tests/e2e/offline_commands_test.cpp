@@ -1,8 +1,8 @@
 // The offline commands as a user runs them: the real binary, real files, exit codes, output.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "e2e/run_gantry.h"
@@ -80,7 +80,9 @@ TEST(Cli, ReportsEachKindOfBadInputClearly) {
 
   expect_one_clear_error(run_gantry({"lint", "-f", dir.path()}), "is a directory");
 
-  write_file(dir.file("garbage.yaml"), std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0", 12));
+  write_file(dir.file("garbage.yaml"), std::string("\x7f"
+                                                   "ELF\x02\x01\x01\0\0\0\0",
+                                                   12));
   expect_one_clear_error(run_gantry({"lint", "-f", dir.file("garbage.yaml")}), "binary");
 
   {
@@ -150,8 +152,8 @@ TEST(Cli, LintWritesValidSarif) {
 
 TEST(Cli, ImportOfARenderBlueprintNamesTheHardCodedPasswordLine) {
   TempDir dir;
-  auto r = run_gantry({"import", kRoot + "/examples/legacy/render.yaml", "-o",
-                       dir.file("gantry.yaml")});
+  auto r =
+      run_gantry({"import", kRoot + "/examples/legacy/render.yaml", "-o", dir.file("gantry.yaml")});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   const std::string all = r.out + r.err;
   EXPECT_NE(all.find("render.yaml:13:"), std::string::npos) << all;
@@ -164,9 +166,9 @@ TEST(Cli, ImportOfARenderBlueprintNamesTheHardCodedPasswordLine) {
 
 TEST(Cli, ImportOfTwoRailwayServicesOnOnePortFailsLintNamingBoth) {
   TempDir dir;
-  auto r = run_gantry({"import", kRoot + "/examples/legacy/api/railway.json",
-                       kRoot + "/examples/legacy/worker/railway.json", "-o",
-                       dir.file("gantry.yaml")});
+  auto r =
+      run_gantry({"import", kRoot + "/examples/legacy/api/railway.json",
+                  kRoot + "/examples/legacy/worker/railway.json", "-o", dir.file("gantry.yaml")});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   const std::string all = r.out + r.err;
   EXPECT_NE(all.find("port-conflict"), std::string::npos) << all;
@@ -178,8 +180,8 @@ TEST(Cli, ImportOfTwoRailwayServicesOnOnePortFailsLintNamingBoth) {
 TEST(Cli, ImportRefusesToOverwriteWithoutForce) {
   TempDir dir;
   write_file(dir.file("gantry.yaml"), "keep me\n");
-  auto r = run_gantry({"import", kRoot + "/examples/legacy/render.yaml", "-o",
-                       dir.file("gantry.yaml")});
+  auto r =
+      run_gantry({"import", kRoot + "/examples/legacy/render.yaml", "-o", dir.file("gantry.yaml")});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   std::ifstream in(dir.file("gantry.yaml"));
   std::string content((std::istreambuf_iterator<char>(in)), {});

@@ -122,7 +122,8 @@ TEST_F(ProcessTest, SeparatesStdoutAndStderrAndKeepsAnUnterminatedLastLine) {
 }
 
 TEST_F(ProcessTest, RotatesLogsBySizeKeepingTheConfiguredCount) {
-  auto o = options({"/bin/sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done"});
+  auto o =
+      options({"/bin/sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done"});
   o.log.max_bytes = 8 * 1024;
   o.log.keep = 2;
   auto s = spawn(o);

@@ -27,7 +27,8 @@ std::string pragma(const std::string& path, const std::string& name) {
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, ("PRAGMA " + name).c_str(), -1, &st, nullptr);
   std::string out;
-  if (sqlite3_step(st) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  if (sqlite3_step(st) == SQLITE_ROW)
+    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
   sqlite3_finalize(st);
   sqlite3_close(db);
   return out;

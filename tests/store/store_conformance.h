@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <functional>
-#include <ostream>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "store/store.h"
@@ -40,8 +40,13 @@ class StoreConformance : public ::testing::TestWithParam<StoreFactory> {
   }
 
   static Revision revision(const std::string& service, int number) {
-    return Revision{service + "-r" + std::to_string(number), service, "production", number,
-                    "v" + std::to_string(number), "{\"replicas\":2}", "hash" + std::to_string(number),
+    return Revision{service + "-r" + std::to_string(number),
+                    service,
+                    "production",
+                    number,
+                    "v" + std::to_string(number),
+                    "{\"replicas\":2}",
+                    "hash" + std::to_string(number),
                     1000 + number};
   }
   static Deployment deployment(const std::string& id, const Revision& rev) {

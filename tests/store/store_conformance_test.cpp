@@ -1,7 +1,7 @@
 // The conformance suite (see store_conformance.h), instantiated for every backend built.
-#include <gtest/gtest.h>
-
 #include "store/store_conformance.h"
+
+#include <gtest/gtest.h>
 
 namespace gantry::store::testing {
 namespace {
@@ -130,17 +130,17 @@ TEST_P(StoreConformance, KeepsEverythingAcrossReopen) {
 
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(
-    Sqlite, StoreConformance,
-    ::testing::Values(StoreFactory{"sqlite",
-                                   [](const std::string& dir) -> std::unique_ptr<Store> {
-                                     auto s = open_sqlite(dir + "/state.db");
-                                     if (!s) {
-                                       ADD_FAILURE() << s.error().str();
-                                       return nullptr;
-                                     }
-                                     return std::move(*s);
-                                   }}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
+                         ::testing::Values(StoreFactory{
+                             "sqlite",
+                             [](const std::string& dir) -> std::unique_ptr<Store> {
+                               auto s = open_sqlite(dir + "/state.db");
+                               if (!s) {
+                                 ADD_FAILURE() << s.error().str();
+                                 return nullptr;
+                               }
+                               return std::move(*s);
+                             }}),
+                         [](const auto& info) { return info.param.name; });
 
 }  // namespace gantry::store::testing
