@@ -25,7 +25,7 @@ services:
 YAML
 
 "$gantry" up -f "$work/gantry.yaml" --state-dir "$work/state" --detach >/dev/null
-pid=$(tr -d '\n ' < "$work/state/daemon.lock")
+pid=$(tr -d '\n ' < "$work/state/daemon.pid")
 
 # Wait (with a deadline) until every replica is ready.
 deadline=$((SECONDS + 120))

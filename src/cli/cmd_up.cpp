@@ -33,7 +33,7 @@ struct UpOptions {
 
 // Holds the state dir's lock for the daemon's life: a second daemon on the same dir is refused.
 Result<int> take_lock(const std::string& state_dir) {
-  const std::string path = state_dir + "/daemon.lock";
+  const std::string path = state_dir + "/daemon.pid";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return make_error(ErrorCode::Io, std::string("cannot open lock: ") + std::strerror(errno),

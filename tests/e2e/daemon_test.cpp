@@ -107,7 +107,7 @@ class DaemonTest : public ::testing::Test {
   }
 
   int daemon_pid() const {
-    std::ifstream in(state() + "/daemon.lock");
+    std::ifstream in(state() + "/daemon.pid");
     int pid = 0;
     in >> pid;
     return pid;
