@@ -31,11 +31,14 @@ std::string_view name_of(ReplicaPhase phase) {
 }
 
 struct ReplicaSupervisor::Impl {
-  explicit Impl(asio::io_context& io) : io(io), exit_fd(io), pump_fd(io), timer(io) {}
+  explicit Impl(asio::io_context& io)
+      : io(io), exit_fd(io), pump_fd(io), timer(io), pump_timer(io) {}
   asio::io_context& io;
   asio::posix::stream_descriptor exit_fd;  // pidfd of the replica
   asio::posix::stream_descriptor pump_fd;  // pidfd of its log pump (reaped when it ends)
   asio::steady_timer timer;                // backoff, or the stop timeout
+  asio::steady_timer pump_timer;           // a ceiling on waiting for the pump to drain
+  std::function<void()> after_pump;        // runs once the pump has written everything
 };
 
 namespace {
@@ -140,6 +143,7 @@ void ReplicaSupervisor::watch_exit() {
                                   if (auto self = weak.lock()) {
                                     boost::system::error_code ignored2;
                                     self->impl_->pump_fd.close(ignored2);
+                                    self->run_after_pump();
                                   }
                                 });
     }
@@ -167,7 +171,7 @@ void ReplicaSupervisor::on_exit(ExitInfo exit) {
       break;
     case RestartDecision::Action::GiveUp:
       status_.phase = ReplicaPhase::Failed;
-      status_.failure = decision.reason + last_log_lines();
+      status_.failure = decision.reason;
       break;
     case RestartDecision::Action::Restart:
       status_.phase = ReplicaPhase::BackingOff;
@@ -181,7 +185,35 @@ void ReplicaSupervisor::on_exit(ExitInfo exit) {
       break;
   }
   if (observer_.on_exited) observer_.on_exited(status_, decision);
-  if (status_.phase == ReplicaPhase::Failed && observer_.on_failed) observer_.on_failed(status_);
+  if (status_.phase != ReplicaPhase::Failed) return;
+  // The reason carries the replica's last output: wait until its log pump has written it.
+  when_pump_done([weak = weak_from_this(), reason = decision.reason] {
+    auto self = weak.lock();
+    if (!self || self->status_.phase != ReplicaPhase::Failed) return;
+    self->status_.failure = reason + self->last_log_lines();
+    if (self->observer_.on_failed) self->observer_.on_failed(self->status_);
+  });
+}
+
+void ReplicaSupervisor::when_pump_done(std::function<void()> fn) {
+  if (!impl_->pump_fd.is_open()) {
+    asio::post(impl_->io, std::move(fn));
+    return;
+  }
+  impl_->after_pump = std::move(fn);
+  // A grandchild that escaped the process group could hold the pipe open: do not wait forever.
+  impl_->pump_timer.expires_after(std::chrono::seconds(2));
+  impl_->pump_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (auto self = weak.lock(); self && !ec) self->run_after_pump();
+  });
+}
+
+void ReplicaSupervisor::run_after_pump() {
+  impl_->pump_timer.cancel();
+  if (auto fn = std::move(impl_->after_pump)) {
+    impl_->after_pump = nullptr;
+    fn();
+  }
 }
 
 void ReplicaSupervisor::stop(std::function<void()> done) {

@@ -51,7 +51,8 @@ struct ReplicaStatus {
 struct ReplicaObserver {
   std::function<void(const ReplicaStatus&)> on_started;  // spawned (also after a restart)
   std::function<void(const ReplicaStatus&, const RestartDecision&)> on_exited;
-  std::function<void(const ReplicaStatus&)> on_failed;  // gave up
+  // Gave up; status.failure then holds the reason and the replica's last output lines.
+  std::function<void(const ReplicaStatus&)> on_failed;
 };
 
 class ReplicaSupervisor : public std::enable_shared_from_this<ReplicaSupervisor> {
@@ -81,6 +82,8 @@ class ReplicaSupervisor : public std::enable_shared_from_this<ReplicaSupervisor>
   void kill_after_timeout();
   void finish_stop();
   std::string last_log_lines() const;
+  void when_pump_done(std::function<void()> fn);
+  void run_after_pump();
 
   ReplicaConfig config_;
   ReplicaObserver observer_;

@@ -205,7 +205,14 @@ TEST_F(DaemonTest, MarksACrashLoopingServiceFailedWithItsLastOutput) {
   ASSERT_TRUE(
       wait_until([&] { return service("api")["health"] == "failed"; }, std::chrono::seconds(30)))
       << status().dump(2);
-  const std::string failure = service("api")["replicas"][0]["failure"];
+  // The reason gets the last output once the replica's log pump has written it.
+  std::string failure;
+  EXPECT_TRUE(wait_until([&] {
+    const json api = service("api");
+    if (!api.is_object() || api["replicas"].empty()) return false;
+    failure = api["replicas"][0].value("failure", "");
+    return failure.find("last output") != std::string::npos;
+  })) << failure;
   EXPECT_NE(failure.find("crash loop"), std::string::npos) << failure;
   EXPECT_NE(failure.find("crashing after"), std::string::npos) << "no last log lines: " << failure;
 }
