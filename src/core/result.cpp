@@ -7,8 +7,9 @@ std::string Location::str() const {
   if (file.empty()) return {};
   std::string s = file;
   if (line > 0) {
-    s += ":" + std::to_string(line);
-    if (column > 0) s += ":" + std::to_string(column);
+    // append() rather than `s += ":" + ...`: g++ 12 -O3 warns (-Wrestrict) on the latter.
+    s.append(":").append(std::to_string(line));
+    if (column > 0) s.append(":").append(std::to_string(column));
   }
   return s;
 }
