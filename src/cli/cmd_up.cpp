@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,6 +132,11 @@ int run_up(const UpOptions& o) {
   }
   write_pid(*lock);
   ::signal(SIGPIPE, SIG_IGN);
+  // Every probe in flight holds a socket: lift the soft fd limit to the hard one.
+  if (rlimit fds{}; ::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < fds.rlim_max) {
+    fds.rlim_cur = fds.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &fds);
+  }
 
   auto store = store::open_sqlite(state_dir + "/state.db");
   if (!store) return report_error(store.error());
