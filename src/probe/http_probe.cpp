@@ -17,54 +17,18 @@ constexpr std::uint64_t kBodyLimit = 1 << 20;
 
 ProbeResult failure(std::string detail) { return failure_result(std::move(detail)); }
 
-class HttpProbe final : public ProbeOp, public std::enable_shared_from_this<HttpProbe> {
+class HttpProbe final : public SocketProbe<HttpProbe>,
+                        public std::enable_shared_from_this<HttpProbe> {
  public:
-  HttpProbe(asio::io_context& io, const ProbeConfig& config, Done done)
-      : ProbeOp(io, config, std::move(done)), stream_(io), resolver_(io), guard_(io) {}
+  using SocketProbe::SocketProbe;
 
   void start() {
     const auto& h = config_.http;
-    if (h.port <= 0 || h.port > 65535) {
-      return finish_later(shared_from_this(), failure("no port to probe"));
-    }
     verb_ = http::string_to_verb(h.method);
     if (verb_ == http::verb::unknown) {
       return finish_later(shared_from_this(), failure("unknown HTTP method '" + h.method + "'"));
     }
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(h.host, ec);
-    if (!ec) return connect({tcp::endpoint(address, static_cast<unsigned short>(h.port))});
-    resolve();
-  }
-
- private:
-  void abort() override {
-    boost::system::error_code ignored;
-    resolver_.cancel();
-    guard_.cancel();
-    stream_.cancel();
-    stream_.socket().close(ignored);
-  }
-
-  // The resolver has no deadline of its own: a timer cancels it.
-  void resolve() {
-    guard_.expires_at(deadline());
-    guard_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || self->finished()) return;
-      self->resolve_timed_out_ = true;
-      self->resolver_.cancel();
-    });
-    resolver_.async_resolve(
-        config_.http.host, std::to_string(config_.http.port),
-        [self = shared_from_this()](boost::system::error_code ec, tcp::resolver::results_type rs) {
-          self->guard_.cancel();
-          if (self->finished()) return;
-          if (self->resolve_timed_out_) return self->finish(timeout_result(self->config_.timeout));
-          if (ec) return self->finish(failure(describe_network_error(ec)));
-          std::vector<tcp::endpoint> endpoints;
-          for (const auto& r : rs) endpoints.push_back(r.endpoint());
-          self->connect(std::move(endpoints));
-        });
+    resolve_then_connect(h.host, h.port);
   }
 
   void connect(std::vector<tcp::endpoint> endpoints) {
@@ -147,10 +111,6 @@ class HttpProbe final : public ProbeOp, public std::enable_shared_from_this<Http
     stream_.socket().close(ignored);
   }
 
-  beast::tcp_stream stream_;
-  tcp::resolver resolver_;
-  asio::steady_timer guard_;
-  bool resolve_timed_out_ = false;
   http::verb verb_ = http::verb::get;
   http::request<http::empty_body> req_;
   beast::flat_buffer buffer_;

@@ -13,46 +13,11 @@ using tcp = asio::ip::tcp;
 
 ProbeResult failure(std::string detail) { return failure_result(std::move(detail)); }
 
-class TcpProbe final : public ProbeOp, public std::enable_shared_from_this<TcpProbe> {
+class TcpProbe final : public SocketProbe<TcpProbe>, public std::enable_shared_from_this<TcpProbe> {
  public:
-  TcpProbe(asio::io_context& io, const ProbeConfig& config, Done done)
-      : ProbeOp(io, config, std::move(done)), stream_(io), resolver_(io), guard_(io) {}
+  using SocketProbe::SocketProbe;
 
-  void start() {
-    const auto& t = config_.tcp;
-    if (t.port <= 0 || t.port > 65535) {
-      return finish_later(shared_from_this(), failure("no port to probe"));
-    }
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(t.host, ec);
-    if (!ec) return connect({tcp::endpoint(address, static_cast<unsigned short>(t.port))});
-    guard_.expires_at(deadline());
-    guard_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || self->finished()) return;
-      self->resolve_timed_out_ = true;
-      self->resolver_.cancel();
-    });
-    resolver_.async_resolve(
-        t.host, std::to_string(t.port),
-        [self = shared_from_this()](boost::system::error_code ec, tcp::resolver::results_type rs) {
-          self->guard_.cancel();
-          if (self->finished()) return;
-          if (self->resolve_timed_out_) return self->finish(timeout_result(self->config_.timeout));
-          if (ec) return self->finish(failure(describe_network_error(ec)));
-          std::vector<tcp::endpoint> endpoints;
-          for (const auto& r : rs) endpoints.push_back(r.endpoint());
-          self->connect(std::move(endpoints));
-        });
-  }
-
- private:
-  void abort() override {
-    boost::system::error_code ignored;
-    resolver_.cancel();
-    guard_.cancel();
-    stream_.cancel();
-    stream_.socket().close(ignored);
-  }
+  void start() { resolve_then_connect(config_.tcp.host, config_.tcp.port); }
 
   void connect(std::vector<tcp::endpoint> endpoints) {
     stream_.expires_at(deadline());
@@ -70,11 +35,6 @@ class TcpProbe final : public ProbeOp, public std::enable_shared_from_this<TcpPr
           self->finish(std::move(r));
         });
   }
-
-  beast::tcp_stream stream_;
-  tcp::resolver resolver_;
-  asio::steady_timer guard_;
-  bool resolve_timed_out_ = false;
 };
 
 }  // namespace
