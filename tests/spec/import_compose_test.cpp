@@ -3,6 +3,7 @@
 
 #include "lint/lint.h"
 #include "spec/import_impl.h"
+#include "spec/import_test_util.h"
 #include "spec/importer.h"
 
 namespace gantry::spec {
@@ -10,20 +11,13 @@ namespace {
 
 const std::string kFixture = std::string(GANTRY_FIXTURES) + "/import/compose/docker-compose.yml";
 
-import::FileImport compose(std::string_view text){
-    auto r = import::import_text(ImportFormat::Compose, text, "compose.yaml");
-EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
-return r.ok() ? std::move(*r) : import::FileImport{};
-}  // namespace
+using FileImport = import::FileImport;
 
-bool has_note(const std::vector<ImportNote>& notes, std::string_view text, int line = 0) {
-  for (const auto& n : notes) {
-    if (n.message.find(text) != std::string::npos && (line == 0 || n.where.line == line)) {
-      return true;
-    }
-  }
-  return false;
+FileImport compose(std::string_view text) {
+  return testing::import_ok(ImportFormat::Compose, text, "compose.yaml");
 }
+
+using testing::has_note;
 
 TEST(ImportCompose, MapsTheFixture) {
   auto r = import_files({kFixture});
@@ -208,5 +202,5 @@ TEST(ImportCompose, HardCodedPasswordIsReportedAtComposeLine) {
   EXPECT_TRUE(found);
 }
 
-}  // namespace gantry::spec
+}  // namespace
 }  // namespace gantry::spec

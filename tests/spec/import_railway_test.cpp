@@ -3,6 +3,7 @@
 
 #include "lint/lint.h"
 #include "spec/import_impl.h"
+#include "spec/import_test_util.h"
 #include "spec/importer.h"
 
 namespace gantry::spec {
@@ -10,14 +11,7 @@ namespace {
 
 const std::string kDir = std::string(GANTRY_FIXTURES) + "/import/railway";
 
-bool has_note(const std::vector<ImportNote>& notes, std::string_view text, int line = 0) {
-  for (const auto& n : notes) {
-    if (n.message.find(text) != std::string::npos && (line == 0 || n.where.line == line)) {
-      return true;
-    }
-  }
-  return false;
-}
+using testing::has_note;
 
 TEST(ImportRailway, MapsBuildAndDeploy) {
   auto r = import_files({kDir + "/api/railway.json"});

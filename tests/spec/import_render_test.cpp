@@ -3,6 +3,7 @@
 
 #include "lint/lint.h"
 #include "spec/import_impl.h"
+#include "spec/import_test_util.h"
 #include "spec/importer.h"
 
 namespace gantry::spec {
@@ -10,20 +11,13 @@ namespace {
 
 const std::string kFixture = std::string(GANTRY_FIXTURES) + "/import/render/render.yaml";
 
-import::FileImport render(std::string_view text){
-    auto r = import::import_text(ImportFormat::Render, text, "render.yaml");
-EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
-return r.ok() ? std::move(*r) : import::FileImport{};
-}  // namespace
+using FileImport = import::FileImport;
 
-bool has_note(const std::vector<ImportNote>& notes, std::string_view text, int line = 0) {
-  for (const auto& n : notes) {
-    if (n.message.find(text) != std::string::npos && (line == 0 || n.where.line == line)) {
-      return true;
-    }
-  }
-  return false;
+FileImport render(std::string_view text) {
+  return testing::import_ok(ImportFormat::Render, text, "render.yaml");
 }
+
+using testing::has_note;
 
 TEST(ImportRender, MapsServiceFields) {
   auto r = import_files({kFixture});
@@ -212,5 +206,5 @@ envVarGroups:
   EXPECT_TRUE(has_note(a.notes, "groups cannot include groups", 11));
 }
 
-}  // namespace gantry::spec
+}  // namespace
 }  // namespace gantry::spec
