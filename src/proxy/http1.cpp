@@ -81,6 +81,9 @@ bool has_bare_lf(std::string_view bytes) {
   return false;
 }
 
+// Room a request line needs besides its target: a long method, two spaces, "HTTP/1.1", CR.
+constexpr std::size_t kMaxMethodAndVersion = 32;
+
 Step error_step(int status, std::string message) {
   Step s;
   s.kind = Step::Error;
@@ -102,7 +105,13 @@ bool is_hop_by_hop(std::string_view name) {
          iequals(name, "upgrade");
 }
 
+// Headers a Connection header may name and so remove. Never the ones that frame the body or
+// name the host: dropping those would let a client smuggle a request past the proxy.
 bool named_by_connection(const std::vector<Header>& headers, std::string_view name) {
+  if (iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+      iequals(name, "host")) {
+    return false;
+  }
   bool found = false;
   for (const auto& h : headers) {
     if (!iequals(h.name, "connection")) continue;
@@ -304,7 +313,16 @@ Step RequestParser::feed(std::string_view bytes) {
     m.head.host = {};
     p.content_length_fields = 0;
     std::size_t n = p.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
-    if (ec == http::error::need_more) return Step{Step::NeedMore, 0, 0, {}};
+    if (ec == http::error::need_more) {
+      // A request line still unfinished past the longest method, URI and version allowed is
+      // refused now, not when the head limit is reached.
+      auto line = bytes.substr(0, bytes.find('\n'));
+      if (line.size() > m.limits.max_uri_bytes + kMaxMethodAndVersion) {
+        return error_step(414, fmt::format("request line longer than {} bytes",
+                                           m.limits.max_uri_bytes + kMaxMethodAndVersion));
+      }
+      return Step{Step::NeedMore, 0, 0, {}};
+    }
     if (ec) return beast_error(ec, p.status, p.reason, bytes, &m.limits);
     if (!p.is_header_done()) return Step{Step::NeedMore, 0, 0, {}};
     if (const char* problem = head_framing_problem(bytes.substr(0, n))) {
@@ -482,6 +500,9 @@ Step ResponseParser::feed(std::string_view bytes) {
 Step ResponseParser::feed_eof() {
   Impl& m = *impl_;
   if (m.finished) return Step{Step::Done, 0, 0, {}};
+  if (!m.header_done) {
+    return error_step(502, "upstream closed the connection before a response");
+  }
   error_code ec;
   m.parser->put_eof(ec);
   if (ec || !m.parser->is_done()) {

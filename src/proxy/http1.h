@@ -126,9 +126,11 @@ struct ForwardInfo {
   std::string_view request_id;  // added as X-Request-Id unless the client sent one
 };
 
-// Appends the request head to send upstream: request line (HTTP/1.1), the client's headers
+// Appends the request head to send upstream: request line (in the client's HTTP version, so
+// a 1.0 client never gets a chunked answer it can't read), the client's headers
 // minus hop-by-hop ones (Connection and the headers it names, Keep-Alive, Proxy-Connection,
-// TE, Trailer, Upgrade unless upgrading, Expect when the proxy answers 100 itself),
+// TE, Trailer, Upgrade unless upgrading, Expect when the proxy answers 100 itself; never
+// Content-Length, Transfer-Encoding or Host, even when Connection names them),
 // X-Forwarded-For (appended to the client's), X-Forwarded-Proto, X-Forwarded-Host,
 // X-Request-Id; Connection: keep-alive (or upgrade).
 void write_request_head(const RequestHead& head, const ForwardInfo& info, bool strip_expect,

@@ -95,7 +95,7 @@ class Session {
   asio::awaitable<void> run();
 
  private:
-  enum class Outcome { KeepGoing, Close };
+  enum class Outcome { KeepGoing, Close, Replay };
 
   void set_deadline(Phase phase, std::chrono::milliseconds timeout) {
     track_.phase = phase;
@@ -106,9 +106,12 @@ class Session {
 
   asio::awaitable<Outcome> handle_request();
   asio::awaitable<bool> connect_upstream(const RouteSnapshot& route, std::size_t version,
-                                         const http1::RequestHead& head, int& failure_status);
+                                         const http1::RequestHead& head, bool fresh_only,
+                                         int& failure_status);
+  // Replay: the pooled connection was closed before any answer and `may_replay` allowed it.
   asio::awaitable<Outcome> relay_response(const http1::RequestHead& head, VersionStats& stats,
-                                          Clock::time_point started, const std::string& cookie);
+                                          Clock::time_point started, const std::string& cookie,
+                                          bool may_replay);
   asio::awaitable<void> tunnel();
   asio::awaitable<void> pump_to_client(asio::steady_timer* other_done, bool* finished);
   asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to, Buffer& pending);
@@ -154,9 +157,11 @@ class Session {
   SessionTrack track_;
   http1::RequestParser parser_;
   http1::ResponseParser response_;
-  Buffer in_;  // from the client
-  Buffer up_;  // from the upstream
-  std::string out_;
+  Buffer in_;            // from the client
+  Buffer up_;            // from the upstream
+  std::string out_;      // response heads and generated text
+  std::string req_out_;  // the request head sent upstream (kept for a replay)
+  bool reused_ = false;  // the upstream connection came from the pool
   std::string client_ip_ = "unknown";
   bool loopback_ = false;
   std::string request_id_;
@@ -271,88 +276,100 @@ asio::awaitable<Session::Outcome> Session::handle_request() {
   stats.on_request();
   stats.add_bytes_in(head.head_bytes);
 
-  int failure = 0;
-  if (!co_await connect_upstream(*route, version, head, failure)) {
-    stats.on_response(failure, Clock::now() - started_at);
-    co_await send_generated(failure, failure == 503 ? "no ready replica" : "no replica answered");
-    co_return Outcome::Close;
-  }
-
   // Head, then the body as it arrives (the proxy answers 100-continue itself).
-  out_.clear();
+  req_out_.clear();
   http1::ForwardInfo info{client_ip_, "http", request_id_};
-  http1::write_request_head(head, info, head.expect_continue, out_);
-  const bool head_method = head.head_method;
-  const bool client_keep_alive = head.keep_alive;
-  const bool upgrade = head.upgrade;
-  const int client_version = head.version;
+  http1::write_request_head(head, info, head.expect_continue, req_out_);
+  http1::RequestHead req;  // what the response relay needs; `head` views die with in_
+  req.head_method = head.head_method;
+  req.keep_alive = head.keep_alive;
+  req.upgrade = head.upgrade;
+  req.version = head.version;
+  req.idempotent = head.idempotent;
+  const bool expect_continue = head.expect_continue;
+  // A request with no body that may be repeated is sent again on a fresh connection when a
+  // pooled one turns out closed by the replica before a byte of answer (its keep-alive
+  // time-out raced ours). Nothing else is ever sent twice.
+  const bool replayable = head.idempotent && head.body == http1::BodyKind::None && !head.upgrade;
   in_.consume(step.consumed);
-  std::string_view first_body;
-  std::size_t first_consumed = 0;
-  bool body_done = parser_.done();
-  if (!body_done && !in_.empty()) {
-    auto b = parser_.feed(in_.view());
-    if (b.kind == http1::Step::Error) {
-      stats.on_response(b.error_status, Clock::now() - started_at);
-      co_await send_generated(b.error_status, b.error);
+  bool fresh_only = false;
+  for (;;) {
+    int failure = 0;
+    if (!co_await connect_upstream(*route, version, req, fresh_only, failure)) {
+      stats.on_response(failure, Clock::now() - started_at);
+      co_await send_generated(failure, failure == 503 ? "no ready replica" : "no replica answered");
       co_return Outcome::Close;
     }
-    first_consumed = b.consumed;
-    first_body = in_.view().substr(0, b.consumed);
-    body_done = b.kind == http1::Step::Done;
-  }
-  set_deadline(Phase::Upstream, timeouts.upstream_response);
-  if (!co_await write_upstream(out_, first_body)) {
-    stats.on_connect_error();
-    stats.on_response(502, Clock::now() - started_at);
-    co_await send_generated(502, "the replica closed the connection");
-    co_return Outcome::Close;
-  }
-  stats.add_bytes_in(first_consumed);
-  in_.consume(first_consumed);
-  if (!body_done && head.expect_continue && in_.empty()) {
-    if (!co_await write_client("HTTP/1.1 100 Continue\r\n\r\n")) co_return Outcome::Close;
-  }
-  while (!body_done) {
-    error_code ec;
-    if (in_.empty()) {
-      auto room = in_.prepare(kReadChunk, kBodyBuffer);
-      set_deadline(Phase::Upstream, timeouts.upstream_response);
-      std::size_t n =
-          co_await client_.async_read_some(room, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return Outcome::Close;  // the client went away mid-body
-      in_.commit(n);
-    }
-    auto b = parser_.feed(in_.view());
-    if (b.kind == http1::Step::Error) {
-      stats.on_response(b.error_status, Clock::now() - started_at);
-      close_upstream();
-      co_await send_generated(b.error_status, b.error);
-      co_return Outcome::Close;
-    }
-    body_done = b.kind == http1::Step::Done;
-    if (b.consumed > 0) {
-      set_deadline(Phase::Upstream, timeouts.upstream_response);
-      if (!co_await write_upstream(in_.view().substr(0, b.consumed))) {
-        stats.on_response(502, Clock::now() - started_at);
-        co_await send_generated(502, "the replica closed the connection during the body");
+    std::string_view first_body;
+    std::size_t first_consumed = 0;
+    bool body_done = parser_.done();
+    if (!body_done && !in_.empty()) {
+      auto b = parser_.feed(in_.view());
+      if (b.kind == http1::Step::Error) {
+        stats.on_response(b.error_status, Clock::now() - started_at);
+        co_await send_generated(b.error_status, b.error);
         co_return Outcome::Close;
       }
-      stats.add_bytes_in(b.consumed);
-      in_.consume(b.consumed);
+      first_consumed = b.consumed;
+      first_body = in_.view().substr(0, b.consumed);
+      body_done = b.kind == http1::Step::Done;
     }
+    set_deadline(Phase::Upstream, timeouts.upstream_response);
+    if (!co_await write_upstream(req_out_, first_body)) {
+      if (reused_ && replayable && !fresh_only) {
+        detach_replica(false);
+        fresh_only = true;
+        continue;
+      }
+      stats.on_connect_error();
+      stats.on_response(502, Clock::now() - started_at);
+      co_await send_generated(502, "the replica closed the connection");
+      co_return Outcome::Close;
+    }
+    stats.add_bytes_in(first_consumed);
+    in_.consume(first_consumed);
+    if (!body_done && expect_continue && in_.empty()) {
+      if (!co_await write_client("HTTP/1.1 100 Continue\r\n\r\n")) co_return Outcome::Close;
+    }
+    while (!body_done) {
+      error_code ec;
+      if (in_.empty()) {
+        auto room = in_.prepare(kReadChunk, kBodyBuffer);
+        set_deadline(Phase::Upstream, timeouts.upstream_response);
+        std::size_t n =
+            co_await client_.async_read_some(room, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return Outcome::Close;  // the client went away mid-body
+        in_.commit(n);
+      }
+      auto b = parser_.feed(in_.view());
+      if (b.kind == http1::Step::Error) {
+        stats.on_response(b.error_status, Clock::now() - started_at);
+        close_upstream();
+        co_await send_generated(b.error_status, b.error);
+        co_return Outcome::Close;
+      }
+      body_done = b.kind == http1::Step::Done;
+      if (b.consumed > 0) {
+        set_deadline(Phase::Upstream, timeouts.upstream_response);
+        if (!co_await write_upstream(in_.view().substr(0, b.consumed))) {
+          stats.on_response(502, Clock::now() - started_at);
+          co_await send_generated(502, "the replica closed the connection during the body");
+          co_return Outcome::Close;
+        }
+        stats.add_bytes_in(b.consumed);
+        in_.consume(b.consumed);
+      }
+    }
+    Outcome o =
+        co_await relay_response(req, stats, started_at, new_cookie, replayable && !fresh_only);
+    if (o != Outcome::Replay) co_return o;
+    detach_replica(false);
+    fresh_only = true;
   }
-
-  http1::RequestHead copy_for_response;
-  copy_for_response.head_method = head_method;
-  copy_for_response.keep_alive = client_keep_alive;
-  copy_for_response.upgrade = upgrade;
-  copy_for_response.version = client_version;
-  co_return co_await relay_response(copy_for_response, stats, started_at, new_cookie);
 }
 
 asio::awaitable<bool> Session::connect_upstream(const RouteSnapshot& route, std::size_t version,
-                                                const http1::RequestHead& head,
+                                                const http1::RequestHead& head, bool fresh_only,
                                                 int& failure_status) {
   const auto& replicas = route.versions[version].replicas;
   VersionStats& stats = *route.versions[version].stats;
@@ -373,10 +390,14 @@ asio::awaitable<bool> Session::connect_upstream(const RouteSnapshot& route, std:
     if (!pick) break;
     tried |= 1ull << *pick;
     attach_replica(replicas[*pick]);
-    if (auto pooled = w_.take_idle(*replica_)) {
-      upstream_.emplace(std::move(*pooled));
-      track_.upstream = &*upstream_;
-      co_return true;
+    reused_ = false;
+    if (!fresh_only) {
+      if (auto pooled = w_.take_idle(*replica_)) {
+        upstream_.emplace(std::move(*pooled));
+        track_.upstream = &*upstream_;
+        reused_ = true;
+        co_return true;
+      }
     }
     upstream_.emplace(w_.io());
     track_.upstream = &*upstream_;
@@ -403,7 +424,8 @@ asio::awaitable<bool> Session::connect_upstream(const RouteSnapshot& route, std:
 asio::awaitable<Session::Outcome> Session::relay_response(const http1::RequestHead& req,
                                                           VersionStats& stats,
                                                           Clock::time_point started,
-                                                          const std::string& cookie) {
+                                                          const std::string& cookie,
+                                                          bool may_replay) {
   const auto& timeouts = w_.options().timeouts;
   response_.reset(req.head_method);
   std::vector<std::string> extra;
@@ -424,6 +446,10 @@ asio::awaitable<Session::Outcome> Session::relay_response(const http1::RequestHe
       set_deadline(Phase::Upstream, timeouts.upstream_response);
       std::size_t n =
           co_await upstream_->async_read_some(room, asio::redirect_error(asio::use_awaitable, ec));
+      if (may_replay && reused_ && up_.empty() && !response_.head_done() &&
+          (ec == asio::error::eof || ec == asio::error::connection_reset)) {
+        co_return Outcome::Replay;
+      }
       if (ec == asio::error::eof) {
         step = response_.feed_eof();
       } else if (ec) {
