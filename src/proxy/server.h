@@ -41,7 +41,7 @@ struct ProxyOptions {
   // failed are tried on another replica of the same version, up to this many more times.
   int connect_retries = 2;
   // Idle keep-alive connections kept per replica per worker.
-  std::size_t max_idle_per_replica = 64;
+  std::size_t max_idle_per_replica = 1024;
 };
 
 // One version's merged numbers (all workers).
