@@ -32,12 +32,17 @@ json to_json(const daemon::ReplicaView& r) {
       {"last_exit", r.last_exit},
       {"failure", r.failure},
       {"adopted", r.adopted},
+      {"routed", r.routed},
   };
 }
 
 json to_json(const daemon::ServiceView& s) {
   json replicas = json::array();
-  for (const auto& r : s.replicas) replicas.push_back(to_json(r));
+  int routed = 0;
+  for (const auto& r : s.replicas) {
+    replicas.push_back(to_json(r));
+    routed += r.routed ? 1 : 0;
+  }
   return json{
       {"name", s.name},
       {"version", s.version},
@@ -45,6 +50,7 @@ json to_json(const daemon::ServiceView& s) {
       {"port", s.port ? json(*s.port) : json(nullptr)},
       {"desired", s.desired},
       {"ready", s.ready},
+      {"routed", s.port ? json(routed) : json(nullptr)},
       {"health", s.health},
       {"restarts", s.restarts},
       {"replicas", std::move(replicas)},

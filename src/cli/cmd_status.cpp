@@ -23,8 +23,9 @@ void print_status(const json& status) {
   const std::string environment = status.value("environment", "");
   std::cout << "project " << status.value("project", "")
             << (environment.empty() ? "" : ", environment " + environment) << "\n";
-  std::vector<std::vector<std::string>> service_rows = {
-      {"SERVICE", "VERSION", "READY", "HEALTH", "RESTARTS", "CPU", "RSS", "UPTIME"}};
+  std::vector<std::vector<std::string>> service_rows = {{"SERVICE", "VERSION", "PORT", "READY",
+                                                         "ROUTED", "HEALTH", "RESTARTS", "CPU",
+                                                         "RSS", "UPTIME"}};
   std::vector<std::vector<std::string>> replica_rows;
   std::vector<std::size_t> replicas_per_service;
   std::vector<std::vector<std::string>> notes;  // per service: failure / probe lines
@@ -58,9 +59,13 @@ void print_status(const json& status) {
     }
     replicas_per_service.push_back(s["replicas"].size());
     notes.push_back(std::move(service_notes));
+    // PORT is where the proxy listens; ROUTED counts the replicas it sends traffic to now.
+    const bool proxied = s["port"].is_number();
     service_rows.push_back(
         {s.value("name", ""), or_dash(s.value("version", "")),
+         proxied ? std::to_string(s["port"].get<int>()) : "-",
          std::to_string(s.value("ready", 0)) + "/" + std::to_string(s.value("desired", 0)),
+         proxied && s["routed"].is_number() ? std::to_string(s["routed"].get<int>()) : "-",
          or_dash(s.value("health", "")), std::to_string(s.value("restarts", 0)), percent(cpu),
          human_size(rss), uptime < 0 ? "-" : human_duration(uptime)});
   }
@@ -87,9 +92,10 @@ void add_status_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "status",
-      "Show what the daemon runs: per service its version, replicas ready/desired, health, "
-      "restarts, CPU, RSS and uptime (of its youngest replica), and per replica its pid, port, "
-      "state and readiness. Exit 0, or 2 when no daemon runs for the state dir.");
+      "Show what the daemon runs: per service its version, the port its proxy listens on, "
+      "replicas ready/desired, how many of them the proxy routes to, health, restarts, CPU, RSS "
+      "and uptime (of its youngest replica), and per replica its pid, port, state and "
+      "readiness. Exit 0, or 2 when no daemon runs for the state dir.");
   add_daemon_options(cmd, options->daemon);
   cmd->add_option("--format", options->format, "Output format: text (default) or json")
       ->check(CLI::IsMember({"text", "json"}))

@@ -1,13 +1,15 @@
 // `gantry up`: the daemon's composition root. Checks the spec, takes the state dir's lock,
-// opens the store, starts the controller and the API, and runs the control-plane loop until
-// `gantry stop`, SIGTERM or SIGINT.
+// opens the store, starts the proxy and its listeners, the controller and the API, and runs
+// the control-plane loop until `gantry stop`, SIGTERM or SIGINT.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +21,7 @@
 #include "core/asio.h"
 #include "daemon/controller.h"
 #include "lint/lint.h"
+#include "proxy/server.h"
 #include "store/store.h"
 
 namespace gantry::cli {
@@ -66,8 +69,8 @@ std::string self_exe() {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("gantry");
 }
 
-// Forks; the parent waits for the child to report that the API is up, prints, exits.
-// Returns in the child only (or on a fork error).
+// Forks; the parent waits for the child to report that the API is up ("R"), or why it could
+// not start ("E" and the error), prints, exits. Returns in the child only (or on a fork error).
 Result<int> detach(const std::string& state_dir) {
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) return make_error(ErrorCode::Io, "pipe failed");
@@ -75,14 +78,28 @@ Result<int> detach(const std::string& state_dir) {
   if (pid < 0) return make_error(ErrorCode::Io, "fork failed");
   if (pid > 0) {
     ::close(ready[1]);
-    char c = 0;
-    const ssize_t n = ::read(ready[0], &c, 1);
-    if (n == 1 && c == 'R') {
+    std::string report;
+    char buf[512];
+    ssize_t n = 0;
+    while ((n = ::read(ready[0], buf, sizeof buf)) > 0) {
+      report.append(buf, static_cast<std::size_t>(n));
+      if (report == "R") break;
+    }
+    if (report == "R") {
       std::cout << "gantry: daemon started (pid " << pid << "), state in " << state_dir
                 << "; logs: " << state_dir << "/daemon.log\n";
       std::exit(kExitOk);
     }
-    std::cerr << "gantry: the daemon did not start; see " << state_dir << "/daemon.log\n";
+    // It gave up: wait until it is gone and its lock released, so that a `gantry up` right
+    // after this one is not refused.
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (report.size() > 1 && report[0] == 'E') {
+      std::cerr << "gantry: " << report.substr(1) << "\n";
+    } else {
+      std::cerr << "gantry: the daemon did not start; see " << state_dir << "/daemon.log\n";
+    }
     std::exit(kExitUsage);
   }
   ::close(ready[0]);
@@ -96,6 +113,63 @@ Result<int> detach(const std::string& state_dir) {
     ::dup2(fd, 2);
   }
   return ready[1];
+}
+
+// 0.0.0.0:8080, [::]:8080
+std::string host_port(const std::string& address, int port) {
+  return (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" +
+         std::to_string(port);
+}
+
+// The proxy's listeners bind with SO_REUSEPORT, which another process of the same user may
+// share without an error (and would split the traffic). A plain bind first refuses a port
+// anyone listens on.
+Status check_port_free(const std::string& address, int port) {
+  boost::system::error_code ec;
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io);
+  const auto ip = asio::ip::make_address(address, ec);
+  if (!ec) a.open(ip.is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind({ip, static_cast<unsigned short>(port)}, ec);
+  if (ec) return make_error(ErrorCode::Io, ec.message());
+  return {};
+}
+
+// Starts the proxy and opens a listener for every service with a port; any failure is an error
+// naming the service, the address and port, and the reason. No proxy when no service has a
+// port.
+Result<std::unique_ptr<proxy::ProxyServer>> start_proxy(const spec::Spec& spec) {
+  if (std::none_of(spec.services.begin(), spec.services.end(),
+                   [](const spec::Service& s) { return s.port.has_value(); })) {
+    return std::unique_ptr<proxy::ProxyServer>();  // nothing to listen for: no threads
+  }
+  auto workers = proxy::resolve_worker_count(spec.proxy.workers);
+  if (!workers) return workers.error();
+  proxy::ProxyOptions options;
+  options.workers = *workers;
+  options.timeouts.drain = spec.proxy.drain_timeout;
+  auto server = proxy::ProxyServer::start(options);
+  if (!server) return server.error();
+  for (const auto& s : spec.services) {
+    if (!s.port) continue;
+    const std::string path = "services." + s.name + ".port";
+    const std::string& address = spec.proxy.address;
+    const std::string where = host_port(address, *s.port);
+    auto listening = check_port_free(address, *s.port);
+    Result<int> bound =
+        listening ? (*server)->listen(s.name, address, *s.port) : Result<int>(listening.error());
+    if (!bound) {
+      std::string reason = bound.error().message;
+      if (const auto colon = reason.rfind(": "); colon != std::string::npos) {
+        reason = reason.substr(colon + 2);  // the proxy's message names the service already
+      }
+      return make_error(ErrorCode::Io,
+                        "cannot listen for service " + s.name + " on " + where + ": " + reason,
+                        spec.source.where(path), path);
+    }
+  }
+  return server;
 }
 
 int run_up(const UpOptions& o) {
@@ -130,6 +204,16 @@ int run_up(const UpOptions& o) {
     if (!child) return report_error(child.error());
     ready_fd = *child;
   }
+  // From here on a failure is also told to the parent waiting in detach().
+  auto fail = [&ready_fd](const Error& e) {
+    if (ready_fd >= 0) {
+      const std::string report = "E" + e.str();
+      (void)!::write(ready_fd, report.data(), report.size());
+      ::close(ready_fd);
+      ready_fd = -1;
+    }
+    return report_error(e);
+  };
   write_pid(*lock);
   ::signal(SIGPIPE, SIG_IGN);
   // Every probe in flight holds a socket: lift the soft fd limit to the hard one.
@@ -139,31 +223,44 @@ int run_up(const UpOptions& o) {
   }
 
   auto store = store::open_sqlite(state_dir + "/state.db");
-  if (!store) return report_error(store.error());
+  if (!store) return fail(store.error());
+
+  // The proxy before any replica: a port that cannot be had stops `up` before anything starts.
+  // (After the fork: its worker threads would not survive one.)
+  auto proxy = start_proxy(*spec);
+  if (!proxy) return fail(proxy.error());
 
   asio::io_context io(1);
   daemon::ControllerOptions copts;
   copts.state_dir = state_dir;
   copts.log_pump = {self_exe(), "__log-pump"};
   copts.environment = spec->environment;
+  copts.proxy = proxy->get();
   {
     std::error_code ec2;
     auto dir = std::filesystem::absolute(o.spec.file, ec2).parent_path();
     copts.base_dir = dir.lexically_normal().string();
   }
   auto controller = daemon::start_controller(io, *spec, std::move(*store), copts);
-  if (!controller) return report_error(controller.error());
+  if (!controller) return fail(controller.error());
 
   bool stopping = false;
   auto stop = [&] {
     if (stopping) return;
     stopping = true;
-    std::cout << "gantry: stopping every replica" << std::endl;
+    std::cout << "gantry: stopping: closing the proxy's listeners, then draining and stopping "
+                 "every replica"
+              << std::endl;
+    // New connections are refused from now on; open ones keep being served until each
+    // service's replicas are drained (dependents first).
+    for (const auto& s : spec->services) {
+      if (s.port && *proxy) (*proxy)->close_listener(s.name);
+    }
     (*controller)->shutdown([&] { io.stop(); });
   };
   const std::string socket_path = state_dir + "/gantry.sock";
   auto server = api::ApiServer::start(io, **controller, socket_path, stop);
-  if (!server) return report_error(server.error());
+  if (!server) return fail(server.error());
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec2, int) {
@@ -172,8 +269,14 @@ int run_up(const UpOptions& o) {
   std::cout << "gantry: up: project " << spec->project << ", " << spec->services.size()
             << " services"
             << (spec->environment.empty() ? "" : ", environment " + spec->environment)
-            << "; API on unix:" << socket_path << "\n"
-            << "gantry: 'gantry status' shows the replicas; Ctrl-C or 'gantry stop' stops them"
+            << "; API on unix:" << socket_path << "\n";
+  for (const auto& s : spec->services) {
+    if (s.port) {
+      std::cout << "gantry: proxy: " << s.name << " on " << host_port(spec->proxy.address, *s.port)
+                << " (" << (*proxy)->workers() << " proxy workers)\n";
+    }
+  }
+  std::cout << "gantry: 'gantry status' shows the replicas; Ctrl-C or 'gantry stop' stops them"
             << std::endl;
   if (ready_fd >= 0) {
     (void)!::write(ready_fd, "R", 1);
@@ -198,7 +301,11 @@ void add_up_command(CLI::App& app, int& exit_code) {
       ->type_name("DIR");
   cmd->add_flag("--detach,-d", o->detach, "Run in the background (log in STATE_DIR/daemon.log)");
   cmd->footer(
-      "Refuses to start on a spec with lint errors, and when another daemon holds the state dir.\n"
+      "Every service with a port gets a listener of gantry's proxy on proxy.address:port, which\n"
+      "forwards to the service's ready replicas; a replica is drained before it is stopped.\n"
+      "Refuses to start on a spec with lint errors, when another daemon holds the state dir,\n"
+      "or when a service's port cannot be listened on. GANTRY_PROXY_WORKERS=N sets the number\n"
+      "of proxy threads (default: proxy.workers, else one per core).\n"
       "If the daemon is killed, replicas keep running; the next 'gantry up' adopts them.\n\n"
       "Examples:\n"
       "  gantry up\n"

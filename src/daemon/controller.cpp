@@ -1,15 +1,19 @@
 // The controller: revisions for what runs, start order by depends_on, adoption after a
-// daemon restart, rolling restarts, shutdown in reverse order.
+// daemon restart, the proxy's routing table, rolling restarts (surge, then drain), shutdown
+// in reverse order.
 #include "daemon/controller.h"
 
 #include <algorithm>
 #include <chrono>
+#include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/asio.h"
 #include "daemon/replica_unit.h"
 #include "daemon/translate.h"
+#include "proxy/server.h"
 #include "runtime/process.h"
 #include "spec/spec.h"
 
@@ -17,16 +21,100 @@ namespace gantry::daemon {
 namespace {
 
 namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
 
-// One service: its revision and its replicas.
+// How often a drain or a restart looks again, and how long a drain may outlast the proxy's
+// own drain time-out (after which the proxy has closed what was left).
+constexpr std::chrono::milliseconds kDrainPoll{10};
+constexpr std::chrono::milliseconds kDrainGrace{2000};
+constexpr std::chrono::milliseconds kReadyPoll{50};
+constexpr std::chrono::minutes kReadyDeadline{5};
+
+// Checks pred every period on the io thread; done(true) as soon as it holds, done(false) once
+// the deadline passed. The pending timer keeps the poll alive; nothing else owns it.
+class Poll : public std::enable_shared_from_this<Poll> {
+ public:
+  static void start(asio::io_context& io, std::chrono::milliseconds period,
+                    Clock::time_point deadline, std::function<bool()> pred,
+                    std::function<void(bool)> done) {
+    auto p =
+        std::shared_ptr<Poll>(new Poll(io, period, deadline, std::move(pred), std::move(done)));
+    p->check();
+  }
+
+ private:
+  Poll(asio::io_context& io, std::chrono::milliseconds period, Clock::time_point deadline,
+       std::function<bool()> pred, std::function<void(bool)> done)
+      : timer_(io),
+        period_(period),
+        deadline_(deadline),
+        pred_(std::move(pred)),
+        done_(std::move(done)) {}
+
+  void check() {
+    const bool holds = pred_();
+    if (holds || Clock::now() >= deadline_) {
+      auto done = std::move(done_);
+      done(holds);
+      return;
+    }
+    timer_.expires_after(period_);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->check();
+    });
+  }
+
+  asio::steady_timer timer_;
+  std::chrono::milliseconds period_;
+  Clock::time_point deadline_;
+  std::function<bool()> pred_;
+  std::function<void(bool)> done_;
+};
+
+using Unit = std::shared_ptr<ReplicaUnit>;
+
+// A restart whose new replica cannot start failed in the daemon (500), not in the request.
+Error not_started(const std::string& service, const ReplicaUnit& unit, const Error& why) {
+  return make_error(ErrorCode::Internal, "replica " + service + "/" + std::to_string(unit.index()) +
+                                             " could not start: " + why.message);
+}
+
+// One service: its revision and its live replicas, sorted by index. An index is unique among
+// the live replicas; a replica leaves the list once its process is stopped.
 struct ServiceState {
   const spec::Service* spec = nullptr;
   store::Revision revision;
   std::string deployment_id;  // the deployment `up` recorded for a new revision, until done
-  std::vector<std::shared_ptr<ReplicaUnit>> replicas;
+  std::vector<Unit> replicas;
   bool started = false;
   bool start_error = false;
+  bool restarting = false;
   std::string error;
+
+  int ready_count() const {
+    return static_cast<int>(
+        std::count_if(replicas.begin(), replicas.end(), [](const Unit& r) { return r->ready(); }));
+  }
+  // The lowest index no live replica has.
+  int free_index() const {
+    for (int i = 0;; ++i) {
+      if (std::none_of(replicas.begin(), replicas.end(),
+                       [i](const Unit& r) { return r->index() == i; })) {
+        return i;
+      }
+    }
+  }
+  void add(Unit unit) {
+    replicas.push_back(std::move(unit));
+    std::sort(replicas.begin(), replicas.end(),
+              [](const Unit& a, const Unit& b) { return a->index() < b->index(); });
+  }
+  void remove(const Unit& unit) {
+    replicas.erase(std::remove(replicas.begin(), replicas.end(), unit), replicas.end());
+  }
+  bool has(const Unit& unit) const {
+    return std::find(replicas.begin(), replicas.end(), unit) != replicas.end();
+  }
 };
 
 class ControllerImpl final : public Controller {
@@ -49,7 +137,11 @@ class ControllerImpl final : public Controller {
  private:
   Result<store::Revision> revision_for(const spec::Service& service);
   ReplicaUnit::Context context() {
-    return ReplicaUnit::Context{io_, *store_, options_, [this] { reconcile_soon(); }};
+    // The routing table follows readiness at once; the rest of the reconcile can wait a turn.
+    return ReplicaUnit::Context{io_, *store_, options_, [this] {
+                                  publish_routes();
+                                  reconcile_soon();
+                                }};
   }
   void adopt_or_clean(std::map<std::string, std::map<int, store::Replica>>& rows);
   void reconcile_soon();
@@ -57,8 +149,21 @@ class ControllerImpl final : public Controller {
   void start_service(ServiceState& s);
   bool all_ready(const ServiceState& s) const;
   void record_deployment_progress(ServiceState& s);
-  void restart_next(std::string service, std::size_t i, std::function<void(Status)> done);
+  void restart_next(std::string service, std::vector<Unit> olds, std::size_t i,
+                    std::function<void(Status)> done);
+  void replace_surging(const std::string& service, Unit old, std::function<void(Status)> next);
+  void replace_in_place(const std::string& service, Unit old, std::function<void(Status)> next);
+  void when_ready(const std::string& service, Unit unit, std::function<void(Status)> done);
   std::vector<std::string> start_order() const;
+  void shutdown_next(std::vector<std::string> order, std::size_t i, std::function<void()> done);
+
+  // Publishes the routing table when the set of routable replicas changed.
+  void publish_routes();
+  bool proxied(const ServiceState& s) const { return options_.proxy && s.spec->port; }
+  // Takes the replicas out of the routing table, waits until the proxy has no request open to
+  // any of them (at most proxy.drain_timeout), stops them, forgets them, then calls done.
+  void drain_and_stop(const std::string& service, std::vector<Unit> units,
+                      std::function<void()> done);
 
   asio::io_context& io_;
   spec::Spec spec_;
@@ -67,6 +172,10 @@ class ControllerImpl final : public Controller {
   std::map<std::string, ServiceState> services_;
   bool reconcile_posted_ = false;
   bool shutting_down_ = false;
+  // What the proxy serves now: "service\nreplica id" of every routed replica, and the table's
+  // contents as text (to publish only on a change).
+  std::set<std::string> routed_;
+  std::optional<std::string> published_;
 };
 
 std::vector<std::string> ControllerImpl::start_order() const {
@@ -164,26 +273,25 @@ Status ControllerImpl::init() {
   return {};
 }
 
-// Replicas an earlier daemon left: adopt those the spec still wants unchanged; stop the rest.
+// Replicas an earlier daemon left: adopt those the spec still wants unchanged (up to its
+// replica count, lowest indexes first); stop the rest.
 void ControllerImpl::adopt_or_clean(std::map<std::string, std::map<int, store::Replica>>& rows) {
   for (auto& [service, by_index] : rows) {
     auto it = services_.find(service);
     for (auto& [index, row] : by_index) {
-      const bool wanted = it != services_.end() && index < it->second.spec->replicas &&
-                          row.revision_id == it->second.revision.id;
+      const bool wanted = it != services_.end() && row.revision_id == it->second.revision.id &&
+                          static_cast<int>(it->second.replicas.size()) < it->second.spec->replicas;
       const runtime::ProcessId pid{row.pid, row.start_time, row.pgid};
       if (wanted && runtime::is_same_process(pid)) {
         auto unit =
             ReplicaUnit::create(context(), *it->second.spec, index, row.revision_id, row.version);
         if (unit->adopt(row)) {
-          if (it->second.replicas.size() <= static_cast<std::size_t>(index)) {
-            it->second.replicas.resize(static_cast<std::size_t>(index) + 1);
-          }
-          it->second.replicas[static_cast<std::size_t>(index)] = unit;
+          it->second.add(unit);
           continue;
         }
       }
-      // Not wanted (or gone): a live process we started is stopped; the row goes.
+      // Not wanted (or gone): a live process we started is stopped; the row goes. The proxy
+      // is new and never routed to it, so there is nothing to drain.
       if (runtime::is_same_process(pid)) {
         runtime::signal_group(row.pgid, SIGTERM);
         auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(10));
@@ -197,9 +305,7 @@ void ControllerImpl::adopt_or_clean(std::map<std::string, std::map<int, store::R
 }
 
 bool ControllerImpl::all_ready(const ServiceState& s) const {
-  if (static_cast<int>(s.replicas.size()) < s.spec->replicas) return false;
-  return std::all_of(s.replicas.begin(), s.replicas.end(),
-                     [](const auto& r) { return r && r->ready(); });
+  return s.ready_count() >= s.spec->replicas;
 }
 
 void ControllerImpl::reconcile_soon() {
@@ -211,7 +317,8 @@ void ControllerImpl::reconcile_soon() {
   });
 }
 
-// Starts each service whose dependencies are all ready; records deployment outcomes.
+// Starts each service whose dependencies are all ready; records deployment outcomes; keeps
+// the routing table up to date.
 void ControllerImpl::reconcile() {
   if (shutting_down_) return;
   for (const auto& name : start_order()) {
@@ -222,16 +329,16 @@ void ControllerImpl::reconcile() {
     if (!s.started && deps_ready) start_service(s);
     record_deployment_progress(s);
   }
+  publish_routes();
 }
 
 void ControllerImpl::start_service(ServiceState& s) {
   s.started = true;
-  s.replicas.resize(static_cast<std::size_t>(s.spec->replicas));
-  for (int i = 0; i < s.spec->replicas; ++i) {
-    auto& slot = s.replicas[static_cast<std::size_t>(i)];
-    if (slot) continue;  // adopted
-    slot = ReplicaUnit::create(context(), *s.spec, i, s.revision.id, s.revision.version);
-    if (auto st = slot->start(); !st) {
+  while (static_cast<int>(s.replicas.size()) < s.spec->replicas) {  // some may be adopted
+    auto unit =
+        ReplicaUnit::create(context(), *s.spec, s.free_index(), s.revision.id, s.revision.version);
+    s.add(unit);
+    if (auto st = unit->start(); !st) {
       s.start_error = true;
       s.error = st.error().message;
     }
@@ -273,8 +380,8 @@ std::vector<ServiceView> ControllerImpl::services() {
     v.desired = spec_service.replicas;
     int failed = 0, running = 0;
     for (auto& r : s.replicas) {
-      if (!r) continue;
       auto rv = r->view();
+      rv.routed = routed_.count(spec_service.name + "\n" + r->route_id()) > 0;
       v.ready += r->ready() ? 1 : 0;
       failed += r->failed() ? 1 : 0;
       running += r->running() ? 1 : 0;
@@ -285,7 +392,7 @@ std::vector<ServiceView> ControllerImpl::services() {
       v.health = "stopped";
     else if (s.start_error || (failed > 0 && failed == v.desired))
       v.health = "failed";
-    else if (v.ready == v.desired)
+    else if (v.ready >= v.desired)  // more while a restart's new replica joins
       v.health = "healthy";
     else if (v.ready > 0)
       v.health = "degraded";
@@ -298,101 +405,223 @@ std::vector<ServiceView> ControllerImpl::services() {
   return out;
 }
 
+void ControllerImpl::publish_routes() {
+  if (!options_.proxy) return;
+  std::vector<proxy::ServiceRoute> routes;
+  std::set<std::string> routed;
+  std::string contents;
+  for (const auto& spec_service : spec_.services) {
+    auto it = services_.find(spec_service.name);
+    if (!spec_service.port || it == services_.end()) continue;
+    const ServiceState& s = it->second;
+    std::vector<RouteReplica> replicas;
+    for (const auto& r : s.replicas) {
+      if (!r->routable()) continue;
+      replicas.push_back({r->version(), {r->route_id(), "127.0.0.1", r->port()}});
+      routed.insert(spec_service.name + "\n" + r->route_id());
+      contents += spec_service.name + " " + r->version() + " " + r->route_id() + " " +
+                  std::to_string(r->port()) + "\n";
+    }
+    auto route =
+        to_service_route(spec_service, spec_.proxy, s.revision.version, std::move(replicas));
+    if (!route) {
+      // The parser checks every name the route needs: this is a bug, not bad input.
+      std::cerr << "gantry: no route for service " << spec_service.name << ": "
+                << route.error().message << std::endl;
+      continue;
+    }
+    contents += spec_service.name + " @" + s.revision.version + "\n";
+    routes.push_back(std::move(*route));
+  }
+  if (published_ && contents == *published_) return;
+  auto table = proxy::RoutingTable::make(std::move(routes));
+  if (!table) {
+    std::cerr << "gantry: cannot make the routing table: " << table.error().message << std::endl;
+    return;
+  }
+  options_.proxy->publish(std::make_shared<const proxy::RoutingTable>(std::move(*table)));
+  published_ = std::move(contents);
+  routed_ = std::move(routed);
+}
+
+void ControllerImpl::drain_and_stop(const std::string& service, std::vector<Unit> units,
+                                    std::function<void()> done) {
+  for (auto& u : units) u->hold_out();
+  publish_routes();
+  auto stop_all = [this, service, units, done = std::move(done)](bool drained) {
+    if (!drained) {
+      for (const auto& u : units) {
+        if (const auto open = options_.proxy->in_flight(service, u->route_id()); open > 0) {
+          std::cerr << "gantry: " << u->route_id() << ": " << open
+                    << " request(s) still open after proxy.drain_timeout; stopping it" << std::endl;
+        }
+      }
+    }
+    if (units.empty()) {
+      done();
+      return;
+    }
+    auto pending = std::make_shared<std::size_t>(units.size());
+    for (const auto& u : units) {
+      u->stop([this, service, u, pending, done] {
+        if (auto it = services_.find(service); it != services_.end()) it->second.remove(u);
+        if (--*pending == 0) done();
+      });
+    }
+  };
+  if (!proxied(services_.at(service))) {
+    stop_all(true);
+    return;
+  }
+  proxy::ProxyServer* proxy = options_.proxy;
+  std::vector<std::string> ids;
+  for (const auto& u : units) ids.push_back(u->route_id());
+  Poll::start(
+      io_, kDrainPoll, Clock::now() + spec_.proxy.drain_timeout + kDrainGrace,
+      [proxy, service, ids] {
+        return std::all_of(ids.begin(), ids.end(),
+                           [&](const std::string& id) { return proxy->drained(service, id); });
+      },
+      std::move(stop_all));
+}
+
 void ControllerImpl::restart_service(const std::string& service, std::function<void(Status)> done) {
-  if (!services_.count(service)) {
+  auto it = services_.find(service);
+  if (it == services_.end()) {
     done(make_error(ErrorCode::NotFound, "no service named '" + service + "'"));
     return;
   }
-  restart_next(service, 0, std::move(done));
+  if (it->second.restarting) {
+    done(make_error(ErrorCode::Conflict, "a restart of '" + service + "' is under way"));
+    return;
+  }
+  if (shutting_down_) {
+    done(make_error(ErrorCode::Conflict, "the daemon is stopping"));
+    return;
+  }
+  it->second.restarting = true;
+  auto finish = [this, service, done = std::move(done)](Status st) {
+    services_.at(service).restarting = false;
+    done(std::move(st));
+  };
+  restart_next(service, it->second.replicas, 0, std::move(finish));
 }
 
-// Replaces replica i, waits until the new one is ready (or fails), then goes on to i+1.
-void ControllerImpl::restart_next(std::string service, std::size_t i,
+// Replaces olds[i] (if it still runs), then goes on to i+1.
+void ControllerImpl::restart_next(std::string service, std::vector<Unit> olds, std::size_t i,
                                   std::function<void(Status)> done) {
+  if (shutting_down_) {
+    done(make_error(ErrorCode::Conflict, "the daemon is stopping"));
+    return;
+  }
   auto& s = services_.at(service);
-  if (i >= s.replicas.size()) {
+  while (i < olds.size() && !s.has(olds[i])) ++i;
+  if (i >= olds.size()) {
     done({});
     return;
   }
-  auto old = s.replicas[i];
-  auto replace = [this, service, i, done]() mutable {
-    auto& st = services_.at(service);
-    auto unit = ReplicaUnit::create(context(), *st.spec, static_cast<int>(i), st.revision.id,
-                                    st.revision.version);
-    st.replicas[i] = unit;
-    if (auto started = unit->start(); !started) {
-      done(started.error());
+  Unit old = olds[i];
+  auto next = [this, service, olds = std::move(olds), i,
+               done = std::move(done)](Status st) mutable {
+    if (!st) {
+      done(std::move(st));
       return;
     }
-    auto timer = std::make_shared<asio::steady_timer>(io_);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-    auto wait = std::make_shared<std::function<void()>>();
-    *wait = [this, unit, timer, deadline, wait, service, i, done]() mutable {
-      const bool ready = unit->ready();
-      const bool gave_up =
-          !ready && (unit->failed() || std::chrono::steady_clock::now() > deadline);
-      if (ready || gave_up) {
-        // Clearing *wait destroys this closure: move what is still needed out first.
-        auto finish = std::move(done);
-        auto self_unit = unit;
-        auto svc = service;
-        ControllerImpl* self = this;
-        const std::size_t index = i;
-        *wait = nullptr;  // no member of this closure may be touched after this line
-        if (ready) {
-          self->restart_next(svc, index + 1, std::move(finish));
-        } else {
-          const auto v = self_unit->view();
-          finish(make_error(
-              ErrorCode::Invalid,
-              "replica " + svc + "/" + std::to_string(index) +
-                  " did not become ready: " + (v.failure.empty() ? v.last_probe : v.failure)));
-        }
-        return;
-      }
-      timer->expires_after(std::chrono::milliseconds(50));
-      timer->async_wait([wait](boost::system::error_code ec) {
-        if (!ec && *wait) (*wait)();
-      });
-    };
-    (*wait)();
+    restart_next(std::move(service), std::move(olds), i + 1, std::move(done));
   };
-  if (!old) {
-    replace();
+  if (proxied(s)) {
+    replace_surging(service, std::move(old), std::move(next));
+  } else {
+    replace_in_place(service, std::move(old), std::move(next));
+  }
+}
+
+// With a proxy in front: the new replica starts beside the old one (a new index and PORT) and
+// takes traffic once ready; only then is the old one drained and stopped. If the new one never
+// becomes ready, it goes and the old one keeps serving.
+void ControllerImpl::replace_surging(const std::string& service, Unit old,
+                                     std::function<void(Status)> next) {
+  auto& s = services_.at(service);
+  auto unit =
+      ReplicaUnit::create(context(), *s.spec, s.free_index(), s.revision.id, s.revision.version);
+  s.add(unit);
+  auto started = unit->start();
+  if (!started) {
+    drain_and_stop(service, {unit},
+                   [next, e = not_started(service, *unit, started.error())] { next(e); });
     return;
   }
-  old->stop(std::move(replace));
+  when_ready(service, unit, [this, service, old, unit, next](Status ready) {
+    if (!ready) {
+      drain_and_stop(service, {unit}, [next, ready] { next(ready); });
+      return;
+    }
+    drain_and_stop(service, {old}, [next] { next({}); });
+  });
+}
+
+// Without a proxy (or a port) there is no traffic to hand over: stop, then start the same index.
+void ControllerImpl::replace_in_place(const std::string& service, Unit old,
+                                      std::function<void(Status)> next) {
+  const int index = old->index();
+  drain_and_stop(service, {old}, [this, service, index, next] {
+    if (shutting_down_) {
+      next(make_error(ErrorCode::Conflict, "the daemon is stopping"));
+      return;
+    }
+    auto& s = services_.at(service);
+    auto unit = ReplicaUnit::create(context(), *s.spec, index, s.revision.id, s.revision.version);
+    s.add(unit);
+    if (auto started = unit->start(); !started) {
+      next(not_started(service, *unit, started.error()));
+      return;
+    }
+    when_ready(service, unit, next);
+  });
+}
+
+void ControllerImpl::when_ready(const std::string& service, Unit unit,
+                                std::function<void(Status)> done) {
+  Poll::start(
+      io_, kReadyPoll, Clock::now() + kReadyDeadline,
+      [this, unit] { return unit->ready() || unit->gone() || shutting_down_; },
+      [this, service, unit, done](bool) {
+        if (shutting_down_) {
+          done(make_error(ErrorCode::Conflict, "the daemon is stopping"));
+        } else if (unit->ready()) {
+          publish_routes();  // routed before anything else happens
+          done({});
+        } else {
+          const auto v = unit->view();
+          std::string why = !v.failure.empty()     ? v.failure
+                            : !v.last_exit.empty() ? v.last_exit
+                                                   : v.last_probe;
+          if (why.empty()) why = "still not ready after 5m";
+          done(make_error(ErrorCode::Internal, "replica " + service + "/" +
+                                                   std::to_string(unit->index()) +
+                                                   " did not become ready: " + why));
+        }
+      });
 }
 
 void ControllerImpl::shutdown(std::function<void()> done) {
   shutting_down_ = true;
   auto order = start_order();
   std::reverse(order.begin(), order.end());
-  auto step = std::make_shared<std::function<void(std::size_t)>>();
-  *step = [this, order, step, done](std::size_t i) {
-    if (i >= order.size()) {
-      auto finish = done;  // clearing *step destroys this closure and its captures
-      *step = nullptr;
-      finish();
-      return;
-    }
-    auto& s = services_.at(order[i]);
-    auto pending = std::make_shared<int>(0);
-    for (auto& r : s.replicas) {
-      if (r) ++*pending;
-    }
-    if (*pending == 0) {
-      (*step)(i + 1);
-      return;
-    }
-    for (auto& r : s.replicas) {
-      if (!r) continue;
-      r->stop([pending, step, i] {
-        if (--*pending == 0 && *step) (*step)(i + 1);
-      });
-    }
-  };
-  (*step)(0);
+  shutdown_next(std::move(order), 0, std::move(done));
+}
+
+void ControllerImpl::shutdown_next(std::vector<std::string> order, std::size_t i,
+                                   std::function<void()> done) {
+  if (i >= order.size()) {
+    done();
+    return;
+  }
+  const std::string service = order[i];
+  drain_and_stop(service, services_.at(service).replicas,
+                 [this, order = std::move(order), i, done = std::move(done)]() mutable {
+                   shutdown_next(std::move(order), i + 1, std::move(done));
+                 });
 }
 
 }  // namespace

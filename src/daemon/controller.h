@@ -18,6 +18,9 @@
 namespace boost::asio {
 class io_context;
 }
+namespace gantry::proxy {
+class ProxyServer;
+}
 
 namespace gantry::daemon {
 
@@ -28,7 +31,7 @@ struct ReplicaView {
   std::string revision_id;
   int pid = 0;
   int port = 0;            // 0 for a service without a port
-  std::string phase;       // running | backing_off | stopping | stopped | failed
+  std::string phase;       // running | draining | backing_off | stopping | stopped | failed
   std::string readiness;   // unknown | ready | not_ready  (ready when no readiness probe)
   std::string liveness;    // unknown | passing | failing | none
   std::string deep;        // "" | healthy | degraded | unhealthy
@@ -40,6 +43,7 @@ struct ReplicaView {
   std::string last_exit;  // "exited with status 3"
   std::string failure;    // why the replica gave up (crash loop), with last log lines
   bool adopted = false;   // started by an earlier daemon and adopted after its restart
+  bool routed = false;    // in the routing table the proxy serves now
 };
 
 struct ServiceView {
@@ -59,6 +63,9 @@ struct ControllerOptions {
   std::vector<std::string> log_pump;  // {"/path/to/gantry", "__log-pump"}
   std::string environment;
   std::string base_dir;  // relative workdirs and commands resolve here: the spec's folder
+  // The proxy whose routing table the controller keeps up to date, and through which it drains
+  // a replica before stopping it. Listeners are the caller's business. nullptr = no proxy.
+  proxy::ProxyServer* proxy = nullptr;
 };
 
 class Controller {
@@ -70,11 +77,15 @@ class Controller {
   virtual store::Store& store() = 0;
   virtual std::string log_path(const std::string& service, int index) const = 0;
 
-  // Restarts the service's replicas one at a time, each waiting for the new one to be ready.
-  // done gets the outcome (an unknown service is ErrorCode::NotFound).
+  // Replaces the service's replicas one at a time. A service with a port gets the new replica
+  // first (on a new PORT); once it is ready and routed, the old one is drained and stopped, so
+  // no request is lost. One without a port has the old replica stopped first. done gets the
+  // outcome (an unknown service is ErrorCode::NotFound); a new replica that never becomes
+  // ready is stopped and the old one keeps serving.
   virtual void restart_service(const std::string& service, std::function<void(Status)> done) = 0;
 
-  // Stops every replica (reverse depends_on order), then calls done.
+  // Stops every replica (reverse depends_on order), each drained through the proxy first,
+  // then calls done. The caller closes the proxy's listeners before.
   virtual void shutdown(std::function<void()> done) = 0;
 };
 

@@ -119,7 +119,7 @@ Status ReplicaUnit::adopt(const store::Replica& row) {
 void ReplicaUnit::on_started(const runtime::ReplicaStatus&) {
   set_ready(Readiness::Unknown);
   persist();  // the pid is known only now: write it before anything else happens to it
-  start_probes();
+  if (!held_out_) start_probes();
   if (ctx_.on_change) ctx_.on_change();
 }
 
@@ -170,9 +170,12 @@ void ReplicaUnit::start_running_probes() {
           auto self = weak.lock();
           if (!self) return;
           self->last_probe_ = "readiness: " + r.detail;
-          self->set_ready(passing ? Readiness::Ready : Readiness::NotReady);
+          const Readiness now = passing ? Readiness::Ready : Readiness::NotReady;
+          const bool changed = now != self->ready_;
+          self->set_ready(now);
           self->persist();
-          if (self->ctx_.on_change) self->ctx_.on_change();
+          // Only a change matters to the controller (start order, routing table).
+          if (changed && self->ctx_.on_change) self->ctx_.on_change();
         });
     readiness_->start();
   } else {
@@ -189,6 +192,12 @@ void ReplicaUnit::start_running_probes() {
           self->live_ = passing;
           if (!passing && self->supervisor_) {
             self->last_probe_ = "liveness failed: " + r.detail;
+            // Out of the routing table first, so no new request goes to a process being ended;
+            // readiness stays off until the replica starts again (on_started).
+            if (self->readiness_) self->readiness_->stop();
+            self->set_ready(Readiness::NotReady);
+            self->persist();
+            if (self->ctx_.on_change) self->ctx_.on_change();
             self->supervisor_->terminate();  // the restart policy brings it back
           }
         });
@@ -214,25 +223,49 @@ void ReplicaUnit::stop_probes() {
   live_.reset();
 }
 
-void ReplicaUnit::stop(std::function<void()> done) {
+void ReplicaUnit::hold_out() {
+  held_out_ = true;
   stop_probes();
   set_ready(Readiness::NotReady);
-  if (!supervisor_) {
-    (void)ctx_.store.remove_replica(service_.name, index_);
+  persist();
+}
+
+void ReplicaUnit::stop(std::function<void()> done) {
+  if (stopped_) {
     done();
     return;
   }
+  stop_waiters_.push_back(std::move(done));
+  if (stopping_) return;  // the stop under way calls every waiter
+  stopping_ = true;
+  held_out_ = true;
+  stop_probes();
+  set_ready(Readiness::NotReady);
   auto self = shared_from_this();
-  supervisor_->stop([self, done = std::move(done)] {
+  auto finish = [self] {
     (void)self->ctx_.store.remove_replica(self->service_.name, self->index_);
-    done();
-  });
+    self->stopped_ = true;
+    auto waiters = std::move(self->stop_waiters_);
+    self->stop_waiters_.clear();
+    for (auto& w : waiters) w();
+  };
+  if (!supervisor_) {
+    finish();
+    return;
+  }
+  supervisor_->stop(std::move(finish));
 }
 
 void ReplicaUnit::set_ready(Readiness r) { ready_ = r; }
 
 bool ReplicaUnit::failed() const {
   return supervisor_ && supervisor_->status().phase == runtime::ReplicaPhase::Failed;
+}
+
+bool ReplicaUnit::gone() const {
+  if (!supervisor_) return true;
+  const auto phase = supervisor_->status().phase;
+  return phase == runtime::ReplicaPhase::Failed || phase == runtime::ReplicaPhase::Stopped;
 }
 
 bool ReplicaUnit::running() const {
@@ -253,9 +286,10 @@ void ReplicaUnit::persist() {
   row.start_time = s.process.start_time;
   row.pgid = s.process.pgid;
   row.port = port_;
-  row.state = s.phase == runtime::ReplicaPhase::Running
-                  ? (ready_ == Readiness::Ready ? "ready" : "starting")
-                  : std::string(runtime::name_of(s.phase));
+  row.state = s.phase != runtime::ReplicaPhase::Running ? std::string(runtime::name_of(s.phase))
+              : held_out_                               ? "stopping"  // draining, then stopped
+              : ready_ == Readiness::Ready              ? "ready"
+                                                        : "starting";
   row.restarts = s.restarts;
   row.started_at_ms = now_unix_ms();
   (void)ctx_.store.put_replica(row);
@@ -284,6 +318,7 @@ ReplicaView ReplicaUnit::view() {
   const auto& s = supervisor_->status();
   v.pid = s.process.pid;
   v.phase = std::string(runtime::name_of(s.phase));
+  if (held_out_ && s.phase == runtime::ReplicaPhase::Running) v.phase = "draining";
   v.restarts = s.restarts;
   v.adopted = s.adopted;
   v.failure = s.failure;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/controller.h"
 #include "probe/probe.h"
@@ -33,14 +34,27 @@ class ReplicaUnit : public std::enable_shared_from_this<ReplicaUnit> {
   Status start();
   // Takes over a replica an earlier daemon started; fails when it is gone or not ours.
   Status adopt(const store::Replica& row);
-  // Stops the process, forgets the row, then calls done.
+  // Stops the process, forgets the row, then calls done. A second call while the first is
+  // under way waits for the same stop.
   void stop(std::function<void()> done);
+  // Takes the replica out of traffic for good before it is stopped: it stops probing and
+  // never counts as ready again, so the next routing table leaves it out.
+  void hold_out();
 
-  bool ready() const { return ready_ == Readiness::Ready; }
+  bool ready() const { return ready_ == Readiness::Ready && !held_out_; }
+  // Running, ready and not held out: it belongs in the routing table.
+  bool routable() const { return ready() && running(); }
   bool failed() const;
   bool running() const;
+  // Will not run again by itself: failed (crash loop), or exited with no restart coming.
+  bool gone() const;
   ReplicaView view();
   int index() const { return index_; }
+  int port() const { return port_; }
+  const std::string& version() const { return version_; }
+  // The replica's id in the proxy's routing table: SERVICE-INDEX (indexes are unique among a
+  // service's live replicas).
+  std::string route_id() const { return service_.name + "-" + std::to_string(index_); }
   int pid() const;
 
  private:
@@ -65,6 +79,10 @@ class ReplicaUnit : public std::enable_shared_from_this<ReplicaUnit> {
   std::shared_ptr<runtime::ReplicaSupervisor> supervisor_;
   std::unique_ptr<probe::ProbeLoop> startup_, readiness_, liveness_, deep_;
   Readiness ready_ = Readiness::Unknown;
+  bool held_out_ = false;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  std::vector<std::function<void()>> stop_waiters_;
   std::optional<bool> live_;
   std::string deep_status_;
   std::string last_probe_;

@@ -1,8 +1,11 @@
-// Spec -> probe config, restart config, replica environment and argv; spec digests.
+// Spec -> probe config, restart config, proxy route, replica environment and argv; spec
+// digests.
 #include "daemon/translate.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 
 #include "spec/interpolate.h"
 
@@ -37,6 +40,35 @@ probe::ProbeConfig to_probe_config(const spec::Probe& p, int replica_port, bool 
       break;
   }
   return c;
+}
+
+Result<proxy::ServiceRoute> to_service_route(const spec::Service& service,
+                                             const spec::ProxySettings& settings,
+                                             const std::string& current_version,
+                                             const std::vector<RouteReplica>& replicas) {
+  proxy::ServiceRouteSpec route;
+  route.service = service.name;
+  route.versions.push_back({current_version, 100, {}});
+  for (const auto& r : replicas) {
+    auto it = std::find_if(route.versions.begin(), route.versions.end(),
+                           [&](const proxy::Version& v) { return v.name == r.version; });
+    if (it == route.versions.end()) {
+      route.versions.push_back({r.version, 0, {}});
+      it = std::prev(route.versions.end());
+    }
+    it->replicas.push_back(r.replica);
+  }
+  if (const auto& sticky = service.strategy.sticky) {
+    if (!sticky->cookie.empty()) {
+      route.sticky = {proxy::StickyMode::Cookie, sticky->cookie};
+    } else if (!sticky->header.empty()) {
+      route.sticky = {proxy::StickyMode::Header, sticky->header};
+    }
+  }
+  route.override_header.enabled = settings.override_header.enabled;
+  route.override_header.name = settings.override_header.name;
+  route.override_header.loopback_only = settings.override_header.loopback_only;
+  return proxy::ServiceRoute::make(std::move(route));
 }
 
 runtime::RestartConfig to_restart_config(const spec::Restart& r) {

@@ -1,5 +1,5 @@
-// From the spec's words to the runtime's and the probes' (internal to src/daemon): the lower
-// modules do not know the spec, so the daemon translates. Pure; thread-safe.
+// From the spec's words to the runtime's, the probes' and the proxy's (internal to src/daemon):
+// the lower modules do not know the spec, so the daemon translates. Pure; thread-safe.
 #pragma once
 
 #include <string>
@@ -8,6 +8,7 @@
 
 #include "core/result.h"
 #include "probe/probe.h"
+#include "proxy/routing_table.h"
 #include "runtime/restart_policy.h"
 #include "spec/model.h"
 
@@ -15,6 +16,21 @@ namespace gantry::daemon {
 
 probe::ProbeConfig to_probe_config(const spec::Probe& probe, int replica_port, bool deep);
 runtime::RestartConfig to_restart_config(const spec::Restart& restart);
+
+// A routable replica of a service, and the version it runs.
+struct RouteReplica {
+  std::string version;
+  proxy::Replica replica;
+};
+
+// The service's route: the current version gets all the traffic (weight 100), any other
+// version that still has replicas is kept at weight 0 (reachable through the override header);
+// sticky policy from strategy.sticky (cookie wins over header), override header from the
+// spec's proxy: section.
+Result<proxy::ServiceRoute> to_service_route(const spec::Service& service,
+                                             const spec::ProxySettings& proxy,
+                                             const std::string& current_version,
+                                             const std::vector<RouteReplica>& replicas);
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;
 

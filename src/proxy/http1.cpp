@@ -72,6 +72,7 @@ const char* head_framing_problem(std::string_view head) {
 // True when the head received so far already holds a line that ends in bare LF; refuses a
 // smuggling attempt before the head is complete (Beast might otherwise wait for more).
 bool has_bare_lf(std::string_view bytes) {
+  if (bytes.empty()) return false;  // memchr on a null pointer is undefined, even for 0 bytes
   const char* p = bytes.data();
   const char* end = p + bytes.size();
   while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))))) {
@@ -79,6 +80,20 @@ bool has_bare_lf(std::string_view bytes) {
     ++p;
   }
   return false;
+}
+
+constexpr std::size_t kMaxResponseHead = 64 * 1024;
+
+// Where the head in `bytes` ends (just past its CR LF CR LF), or npos. `scanned` remembers how
+// far an earlier call looked, so a head fed in many pieces is scanned once.
+std::size_t find_head_end(std::string_view bytes, std::size_t& scanned) {
+  const std::size_t from = scanned > 3 ? scanned - 3 : 0;
+  const auto at = bytes.find("\r\n\r\n", from);
+  if (at == std::string_view::npos) {
+    scanned = bytes.size();
+    return at;
+  }
+  return at + 4;
 }
 
 // Room a request line needs besides its target: a long method, two spaces, "HTTP/1.1", CR.
@@ -258,12 +273,14 @@ struct RequestParser::Impl {
     parser.reset();  // the Beast parser can't be reset, so it is made anew
     parser.emplace(head, limits);
     header_done = finished = false;
+    scanned = 0;
   }
   Limits limits;
   RequestHead head;
   std::optional<BeastRequest> parser;
   bool header_done = false;
   bool finished = false;
+  std::size_t scanned = 0;  // head bytes already searched for its end
 };
 
 RequestParser::RequestParser(const Limits& limits) : impl_(std::make_unique<Impl>(limits)) {}
@@ -303,17 +320,15 @@ Step RequestParser::feed(std::string_view bytes) {
   auto& p = *m.parser;
   error_code ec;
   if (!m.header_done) {
+    // Beast parses a complete request line at once and expects the rest later, which would
+    // leave views into an older buffer; so the head is handed over only when it is whole.
+    const std::size_t end = find_head_end(bytes, m.scanned);
+    auto region = end == std::string_view::npos ? bytes : bytes.substr(0, end);
     // Only the head: body bytes that follow may hold any byte.
-    auto head_end = bytes.find("\r\n\r\n");
-    auto region = head_end == std::string_view::npos ? bytes : bytes.substr(0, head_end + 4);
     if (has_bare_lf(region.substr(0, std::min(region.size(), m.limits.max_head_bytes + 4)))) {
       return error_step(400, "bare LF in the head (CR LF required)");
     }
-    m.head.headers.clear();
-    m.head.host = {};
-    p.content_length_fields = 0;
-    std::size_t n = p.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
-    if (ec == http::error::need_more) {
+    if (end == std::string_view::npos) {
       // A request line still unfinished past the longest method, URI and version allowed is
       // refused now, not when the head limit is reached.
       auto line = bytes.substr(0, bytes.find('\n'));
@@ -321,8 +336,17 @@ Step RequestParser::feed(std::string_view bytes) {
         return error_step(414, fmt::format("request line longer than {} bytes",
                                            m.limits.max_uri_bytes + kMaxMethodAndVersion));
       }
+      if (bytes.size() > m.limits.max_head_bytes) {
+        return error_step(
+            431, fmt::format("request head larger than {} bytes", m.limits.max_head_bytes));
+      }
       return Step{Step::NeedMore, 0, 0, {}};
     }
+    m.head.headers.clear();
+    m.head.host = {};
+    p.content_length_fields = 0;
+    std::size_t n = p.put(boost::asio::buffer(region.data(), region.size()), ec);
+    if (ec == http::error::need_more) ec = http::error::partial_message;  // can't happen
     if (ec) return beast_error(ec, p.status, p.reason, bytes, &m.limits);
     if (!p.is_header_done()) return Step{Step::NeedMore, 0, 0, {}};
     if (const char* problem = head_framing_problem(bytes.substr(0, n))) {
@@ -387,7 +411,7 @@ namespace {
 class BeastResponse final : public http::basic_parser<false> {
  public:
   explicit BeastResponse(ResponseHead& head) : head_(head) {
-    header_limit(64 * 1024);
+    header_limit(static_cast<std::uint32_t>(kMaxResponseHead));
     body_limit(std::numeric_limits<std::uint64_t>::max());  // boost::none misbehaves in 1.74
   }
 
@@ -429,11 +453,13 @@ struct ResponseParser::Impl {
     parser.emplace(head);
     if (head_request) parser->skip(true);
     header_done = finished = false;
+    scanned = 0;
   }
   ResponseHead head;
   std::optional<BeastResponse> parser;
   bool header_done = false;
   bool finished = false;
+  std::size_t scanned = 0;
 };
 
 ResponseParser::ResponseParser() : impl_(std::make_unique<Impl>()) { impl_->start(false); }
@@ -452,9 +478,17 @@ Step ResponseParser::feed(std::string_view bytes) {
   auto& p = *m.parser;
   error_code ec;
   if (!m.header_done) {
+    const std::size_t end = find_head_end(bytes, m.scanned);
+    if (end == std::string_view::npos) {
+      if (bytes.size() > kMaxResponseHead) {
+        return error_step(
+            502, fmt::format("upstream response head larger than {} bytes", kMaxResponseHead));
+      }
+      return Step{Step::NeedMore, 0, 0, {}};
+    }
     m.head.headers.clear();
-    std::size_t n = p.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
-    if (ec == http::error::need_more) return Step{Step::NeedMore, 0, 0, {}};
+    std::size_t n = p.put(boost::asio::buffer(bytes.data(), end), ec);
+    if (ec == http::error::need_more) ec = http::error::partial_message;  // can't happen
     if (ec) return error_step(502, "upstream response: " + ec.message());
     if (!p.is_header_done()) return Step{Step::NeedMore, 0, 0, {}};
     if (const char* problem = head_framing_problem(bytes.substr(0, n))) {

@@ -49,8 +49,27 @@ std::string find_in_path(const std::string& program,
 }
 
 // In the child after fork: only async-signal-safe calls from here on.
+// Every descriptor from `first` up is closed by the exec: the daemon's sockets (the proxy's
+// listeners and connections, probes, the API) and its database must not live on in a replica,
+// where they would keep a port bound and connections open after the daemon closed them.
+// Async-signal-safe (the child of a multi-threaded parent may only make system calls).
+void close_on_exec_from(int first) {
+#ifdef SYS_close_range
+  constexpr unsigned kCloseRangeCloexec = 1u << 2;  // CLOSE_RANGE_CLOEXEC, Linux 5.11
+  if (::syscall(SYS_close_range, static_cast<unsigned>(first), ~0u, kCloseRangeCloexec) == 0) {
+    return;
+  }
+#endif
+  const long max = ::sysconf(_SC_OPEN_MAX);
+  for (int fd = first; fd < (max > 0 && max < (1 << 20) ? max : (1 << 20)); ++fd) {
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+}
+
 [[noreturn]] void exec_child(const char* file, char* const* argv, char* const* envp,
-                             const char* workdir, int report_fd) {
+                             const char* workdir, int report_fd, int keep_fds_below) {
+  close_on_exec_from(keep_fds_below);
   sigset_t all;
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);
@@ -120,7 +139,7 @@ Result<Spawned> spawn_process(const SpawnOptions& o) {
         ::dup2(devnull, 0);
         ::dup2(devnull, 1);
       }
-      exec_child(pump_file.c_str(), pargv.ptrs.data(), penv.ptrs.data(), nullptr, report[1]);
+      exec_child(pump_file.c_str(), pargv.ptrs.data(), penv.ptrs.data(), nullptr, report[1], 5);
     }
     ::setpgid(pump_pid, pump_pid);
     spawned.pump_pid = pump_pid;
@@ -143,7 +162,7 @@ Result<Spawned> spawn_process(const SpawnOptions& o) {
       ::dup2(devnull, 1);
       ::dup2(devnull, 2);
     }
-    exec_child(file.c_str(), argv.ptrs.data(), envp.ptrs.data(), o.workdir.c_str(), report[1]);
+    exec_child(file.c_str(), argv.ptrs.data(), envp.ptrs.data(), o.workdir.c_str(), report[1], 3);
   }
   ::setpgid(pid, pid);
   for (int* fd : {&out[0], &out[1], &err[0], &err[1], &report[1]}) {

@@ -218,6 +218,22 @@ struct NotifySink {
   std::vector<std::string> environments;  // empty = all
 };
 
+// A request header naming the version to use (smoke tests, blue-green previews).
+struct OverrideHeaderSettings {
+  bool enabled = true;
+  std::string name = "X-Gantry-Version";
+  bool loopback_only = false;  // honour it only from 127.0.0.0/8 and ::1
+};
+
+// The top-level proxy: section. Every service with a port gets a listener on address:port.
+struct ProxySettings {
+  int workers = 0;                  // 1..256; 0 = the number of cores (GANTRY_PROXY_WORKERS wins)
+  std::string address = "0.0.0.0";  // an IPv4 or IPv6 literal
+  Duration drain_timeout{30s};      // a replica taken out of the routing table is stopped at
+                                    // the latest this long after (its streams are then closed)
+  OverrideHeaderSettings override_header;
+};
+
 struct Spec {
   std::string file;  // the spec file this came from (or the generated file's name)
   std::string project;
@@ -225,6 +241,7 @@ struct Spec {
   std::vector<Environment> environments;
   std::vector<Service> services;  // in file order
   std::vector<NotifySink> notify;
+  ProxySettings proxy;
   SourceMap source;
 
   const Service* find_service(std::string_view name) const;

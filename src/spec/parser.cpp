@@ -1,5 +1,5 @@
 // load_spec / parse_spec: the top level of gantry.yaml (project, environments, services,
-// notify), environment overlays, and the exception boundary. Pure; thread-safe.
+// notify, proxy), environment overlays, and the exception boundary. Pure; thread-safe.
 #include <cstdlib>
 #include <exception>
 #include <map>
@@ -199,7 +199,7 @@ Result<Spec> parse(std::string_view text, const LoadOptions& options) {
                   "expected a map with project: and services: at the top level, got " +
                       std::string(detail::kind_name(root)));
   }
-  SPEC_TRY(r.map(root, "", {"project", "environments", "services", "notify"}));
+  SPEC_TRY(r.map(root, "", {"project", "environments", "services", "notify", "proxy"}));
   if (const Node* v = root.get("project")) SPEC_ASSIGN(spec.project, r.string(*v, "project"));
 
   const Node* services = root.get("services");
@@ -295,6 +295,7 @@ Result<Spec> parse(std::string_view text, const LoadOptions& options) {
 
   if (const Node* v = root.get("notify"))
     SPEC_ASSIGN(spec.notify, parse_notify(r, *v, environment_names));
+  if (const Node* v = root.get("proxy")) SPEC_ASSIGN(spec.proxy, detail::parse_proxy(r, *v));
   return spec;
 }
 

@@ -133,7 +133,7 @@ class Reader {
   SourceMap& source_;
 };
 
-// Section parsers (service_parser.cpp, strategy_parser.cpp).
+// Section parsers (service_parser.cpp, strategy_parser.cpp, proxy_parser.cpp).
 struct ServiceContext {
   std::string environment;  // the environment being resolved, or ""
   std::vector<std::string> declared_environments;
@@ -145,5 +145,7 @@ Result<Service> parse_service(Reader& r, const MapEntry& entry, const Node& node
                               const ServiceContext& context);
 Result<Strategy> parse_strategy(Reader& r, const Node& node, const std::string& path);
 Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& path);
+// The top-level proxy: section.
+Result<ProxySettings> parse_proxy(Reader& r, const Node& node);
 
 }  // namespace gantry::spec::detail

@@ -331,6 +331,25 @@ Json notify_json(const NotifySink& n, const RenderOptions& o) {
   return out;
 }
 
+// Only what differs from the defaults, like the rest of the output.
+Json proxy_json(const ProxySettings& p) {
+  const ProxySettings defaults;
+  Json out = Json::object();
+  if (p.workers != defaults.workers) out["workers"] = p.workers;
+  if (p.address != defaults.address) out["address"] = p.address;
+  if (p.drain_timeout != defaults.drain_timeout) {
+    out["drain_timeout"] = format_duration(p.drain_timeout);
+  }
+  const OverrideHeaderSettings& h = p.override_header;
+  const OverrideHeaderSettings& hd = defaults.override_header;
+  Json header = Json::object();
+  if (h.enabled != hd.enabled) header["enabled"] = h.enabled;
+  if (h.name != hd.name) header["name"] = text(h.name);
+  if (h.loopback_only != hd.loopback_only) header["loopback_only"] = h.loopback_only;
+  if (!header.empty()) out["override_header"] = header;
+  return out;
+}
+
 Json spec_json(const Spec& spec, const RenderOptions& o) {
   Json out = Json::object();
   if (!spec.project.empty()) out["project"] = text(spec.project);
@@ -357,6 +376,7 @@ Json spec_json(const Spec& spec, const RenderOptions& o) {
     for (const auto& n : spec.notify) notify.push_back(notify_json(n, o));
     out["notify"] = notify;
   }
+  if (Json proxy = proxy_json(spec.proxy); !proxy.empty()) out["proxy"] = proxy;
   return out;
 }
 

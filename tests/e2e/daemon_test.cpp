@@ -50,7 +50,7 @@ class DaemonTest : public ::testing::Test {
     std::string s = "  " + name + ":\n";
     s += "    command: [\"" + std::string(GANTRY_EXAMPLE_APP) + "\", \"--port\", \"${PORT}\"" +
          args + "]\n";
-    s += "    port: " + std::to_string(next_port_++) + "\n";
+    s += "    port: " + std::to_string(free_port()) + "\n";  // the proxy listens there
     s += "    replicas: " + std::to_string(replicas) + "\n";
     s += "    stop_timeout: 2s\n";
     s += "    health:\n      readiness: { http: /health/ready, period: 200ms, timeout: 150ms, "
@@ -115,7 +115,6 @@ class DaemonTest : public ::testing::Test {
 
   TempDir dir_;
   std::set<int> seen_pids_;
-  static inline int next_port_ = 41000;
 };
 
 TEST_F(DaemonTest, StartsEveryReplicaAndStopsThemAll) {
@@ -274,7 +273,8 @@ TEST_F(DaemonTest, RefusesASpecWithLintErrorsAndASecondDaemon) {
   std::string text = read_file(spec_path());
   const auto first = text.find("port: ");
   const auto second = text.find("port: ", first + 1);
-  text.replace(second, 11, text.substr(first, 11));
+  const auto line_end = [&](std::size_t at) { return text.find('\n', at) - at; };
+  text.replace(second, line_end(second), text.substr(first, line_end(first)));
   std::ofstream(spec_path()) << text;
   auto refused = up();
   EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;

@@ -77,6 +77,40 @@ TEST_F(ProcessTest, SpawnsIntoItsOwnGroupWithTimestampedLogs) {
   EXPECT_NE(read_file(log).find("signal 15, stopping"), std::string::npos) << read_file(log);
 }
 
+// Regression: the proxy's listening sockets (opened without CLOEXEC) lived on in every
+// replica and log pump, so a closed listener still accepted connections nobody served, and
+// after the daemon was killed its port stayed bound.
+TEST_F(ProcessTest, AReplicaAndItsPumpInheritNoDescriptorOfTheDaemon) {
+  int leaky[2];
+  ASSERT_EQ(::pipe(leaky), 0);  // no O_CLOEXEC, like a socket Asio opens
+  auto target = [](const std::string& link) {
+    char buf[256] = {};
+    const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+  };
+  const std::string pipe_name = target("/proc/self/fd/" + std::to_string(leaky[0]));
+  ASSERT_NE(pipe_name.find("pipe:"), std::string::npos) << pipe_name;
+  auto s = spawn(options({"/bin/sleep", "30"}));
+  // Which of pid's descriptors are the leaky pipe.
+  auto holds_pipe = [&](int pid) {
+    std::vector<int> fds;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/fd/";
+    for (int fd = 0; fd < 1024; ++fd) {
+      if (target(dir + std::to_string(fd)) == pipe_name) fds.push_back(fd);
+    }
+    return fds;
+  };
+  // The exec has happened once the command line is the new program's.
+  ASSERT_TRUE(wait_until([&] {
+    return read_file("/proc/" + std::to_string(s.process.pid) + "/cmdline").find("sleep") !=
+           std::string::npos;
+  }));
+  EXPECT_EQ(holds_pipe(s.process.pid), std::vector<int>{}) << "the replica holds it";
+  EXPECT_EQ(holds_pipe(s.pump_pid), std::vector<int>{}) << "the log pump holds it";
+  ::close(leaky[0]);
+  ::close(leaky[1]);
+}
+
 TEST_F(ProcessTest, AReusedPidIsNotTheSameProcess) {
   auto s = spawn(options({GANTRY_EXAMPLE_APP}));
   ProcessId other = s.process;

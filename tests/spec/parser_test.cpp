@@ -427,7 +427,8 @@ TEST(SpecParser, RejectsUnknownKeyWithSuggestion) {
 TEST(SpecParser, RejectsUnknownKeyListingValidKeysWhenNothingIsClose) {
   const Error e = error_of("project: x\nzebra: 1\nservices:\n  api: { command: [a] }\n");
   expect_at(e, 2, 1, "zebra");
-  EXPECT_EQ(e.message, "unknown key; valid keys here: project, environments, services, notify");
+  EXPECT_EQ(e.message,
+            "unknown key; valid keys here: project, environments, services, notify, proxy");
 }
 
 TEST(SpecParser, RejectsUnknownKeyDeepInAProbe) {
