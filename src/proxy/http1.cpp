@@ -342,6 +342,10 @@ Step RequestParser::feed(std::string_view bytes) {
       }
       return Step{Step::NeedMore, 0, 0, {}};
     }
+    if (end > m.limits.max_head_bytes) {
+      return error_step(
+          431, fmt::format("request head of {} bytes (limit {})", end, m.limits.max_head_bytes));
+    }
     m.head.headers.clear();
     m.head.host = {};
     p.content_length_fields = 0;
