@@ -187,7 +187,39 @@ std::string_view RequestHead::cookie(std::string_view name) const {
 
 namespace {
 
-class BeastRequest final : public http::basic_parser<true> {
+// The body side of both parsers: bodies pass through raw, so every piece is taken whole and
+// Beast only checks the framing.
+template <bool isRequest>
+class PassThrough : public http::basic_parser<isRequest> {
+ private:
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
+  std::size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+};
+
+// Feeds body bytes to a parser whose head is done; returns how many it took (ec set when the
+// framing is wrong). Stops at the end of the message: what follows is the next one's.
+template <class Parser>
+std::size_t put_body(Parser& p, std::string_view bytes, error_code& ec) {
+  std::size_t total = 0;
+  while (!p.is_done() && total < bytes.size()) {
+    // Beast 1.74 asserts when a chunked body's last chunk is re-fed in fewer than 5 bytes;
+    // until the end, at least "0\r\n\r\n" is still to come, so waiting for 5 is safe.
+    if (p.chunked() && bytes.size() - total < 5) break;
+    std::size_t n = p.put(boost::asio::buffer(bytes.data() + total, bytes.size() - total), ec);
+    if (ec == http::error::need_more) ec = {};
+    if (ec || n == 0) break;
+    total += n;
+  }
+  return total;
+}
+
+class BeastRequest final : public PassThrough<true> {
  public:
   BeastRequest(RequestHead& head, const Limits& limits) : head_(head), limits_(limits) {
     header_limit(static_cast<std::uint32_t>(
@@ -244,14 +276,6 @@ class BeastRequest final : public http::basic_parser<true> {
     if (f == http::field::host) head_.host = sv(value);
     head_.headers.push_back({sv(name), sv(value)});
   }
-  void on_header_impl(error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
-  std::size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
-  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
-    return body.size();
-  }
-  void on_finish_impl(error_code&) override {}
 
   RequestHead& head_;
   const Limits& limits_;
@@ -389,17 +413,8 @@ Step RequestParser::feed(std::string_view bytes) {
     return Step{Step::HeadDone, n, 0, {}};
   }
   // Body: pass through whatever Beast accepts; it checks chunk framing as it goes.
-  std::size_t total = 0;
-  while (!p.is_done() && total < bytes.size()) {
-    std::size_t n = p.put(boost::asio::buffer(bytes.data() + total, bytes.size() - total), ec);
-    if (ec == http::error::need_more) {
-      ec = {};
-      if (n == 0) break;
-    }
-    if (ec) return beast_error(ec, p.status, p.reason, {}, &m.limits);
-    total += n;
-    if (n == 0) break;
-  }
+  const std::size_t total = put_body(p, bytes, ec);
+  if (ec) return beast_error(ec, p.status, p.reason, {}, &m.limits);
   if (p.is_done()) {
     m.finished = true;
     return Step{Step::Done, total, 0, {}};
@@ -412,7 +427,7 @@ Step RequestParser::feed(std::string_view bytes) {
 
 namespace {
 
-class BeastResponse final : public http::basic_parser<false> {
+class BeastResponse final : public PassThrough<false> {
  public:
   explicit BeastResponse(ResponseHead& head) : head_(head) {
     header_limit(static_cast<std::uint32_t>(kMaxResponseHead));
@@ -429,14 +444,6 @@ class BeastResponse final : public http::basic_parser<false> {
   void on_field_impl(http::field, string_view name, string_view value, error_code&) override {
     head_.headers.push_back({sv(name), sv(value)});
   }
-  void on_header_impl(error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
-  std::size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
-  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
-    return body.size();
-  }
-  void on_finish_impl(error_code&) override {}
 
   ResponseHead& head_;
 };
@@ -517,17 +524,8 @@ Step ResponseParser::feed(std::string_view bytes) {
     m.finished = p.is_done();
     return Step{m.finished ? Step::Done : Step::HeadDone, n, 0, {}};
   }
-  std::size_t total = 0;
-  while (!p.is_done() && total < bytes.size()) {
-    std::size_t n = p.put(boost::asio::buffer(bytes.data() + total, bytes.size() - total), ec);
-    if (ec == http::error::need_more) {
-      ec = {};
-      if (n == 0) break;
-    }
-    if (ec) return error_step(502, "upstream response body: " + ec.message());
-    total += n;
-    if (n == 0) break;
-  }
+  const std::size_t total = put_body(p, bytes, ec);
+  if (ec) return error_step(502, "upstream response body: " + ec.message());
   if (p.is_done()) {
     m.finished = true;
     return Step{Step::Done, total, 0, {}};

@@ -165,7 +165,6 @@ class Session {
   std::string client_ip_ = "unknown";
   bool loopback_ = false;
   std::string request_id_;
-  std::uint64_t upstream_bytes_seen_ = 0;  // response bytes read for this request
 };
 
 asio::awaitable<bool> Session::write_client(std::string_view a, std::string_view b) {
