@@ -66,7 +66,7 @@ struct ResponseHead {
 struct Step {
   enum Kind { NeedMore, HeadDone, Body, Done, Error } kind = NeedMore;
   std::size_t consumed = 0;  // bytes of the input that belong to this message, taken now
-  int error_status = 0;      // Error: 400, 413, 414, 431 (requests); 502 (responses)
+  int error_status = 0;      // Error: 400, 414, 417, 431 (requests); 502 (responses)
   std::string error;         // Error: what was wrong, for the log
 };
 
