@@ -208,9 +208,13 @@ template <class Parser>
 std::size_t put_body(Parser& p, std::string_view bytes, error_code& ec) {
   std::size_t total = 0;
   while (!p.is_done() && total < bytes.size()) {
-    // Beast 1.74 asserts when a chunked body's last chunk is re-fed in fewer than 5 bytes;
-    // until the end, at least "0\r\n\r\n" is still to come, so waiting for 5 is safe.
-    if (p.chunked() && bytes.size() - total < 5) break;
+    // Beast 1.74 asserts when a chunked body's last chunk ("0\r\n" and the trailer, which
+    // it re-reads from its start) is fed again in fewer than 5 bytes; such a chunk needs at
+    // least "0\r\n\r\n" to end, so waiting for 5 bytes costs nothing.
+    if (p.chunked() && bytes.size() - total < 5) {
+      auto rest = bytes.substr(total);
+      if (rest.starts_with('0') || rest.starts_with("\r\n0")) break;
+    }
     std::size_t n = p.put(boost::asio::buffer(bytes.data() + total, bytes.size() - total), ec);
     if (ec == http::error::need_more) ec = {};
     if (ec || n == 0) break;
