@@ -221,6 +221,23 @@ TEST(Http1Request, EmptyChunkedBodyArrivingByteByByteIsParsed) {
   EXPECT_EQ(last.consumed, body.size());
 }
 
+TEST(Http1Request, BadChunkTailIsRefusedEvenWhenItArrivesShort) {
+  // Found by proxy_request_fuzz: after a chunk's data, a short tail that is not CRLF must be
+  // refused at once, whole or in pieces, not held back like a final chunk.
+  const std::string head = "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string body = "5\r\nhelloP/\r\n";
+  auto whole = parser();
+  ASSERT_EQ(whole.feed(head).kind, Step::HeadDone);
+  EXPECT_EQ(whole.feed(body).kind, Step::Error);
+  auto split = parser();
+  ASSERT_EQ(split.feed(head).kind, Step::HeadDone);
+  auto first = split.feed(std::string_view(body).substr(0, 8));  // "5\r\nhello"
+  ASSERT_EQ(first.kind, Step::Body) << first.error;
+  auto second = split.feed(std::string_view(body).substr(first.consumed));
+  EXPECT_EQ(second.kind, Step::Error);
+  EXPECT_EQ(second.error_status, 400);
+}
+
 TEST(Http1Request, ResetParsesTheNextPipelinedRequest) {
   auto p = parser();
   const std::string input =
