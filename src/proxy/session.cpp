@@ -110,7 +110,7 @@ class Session {
                                          int& failure_status);
   // Replay: the pooled connection was closed before any answer and `may_replay` allowed it.
   asio::awaitable<Outcome> relay_response(const http1::RequestHead& head, VersionStats& stats,
-                                          Clock::time_point started, const std::string& cookie,
+                                          Clock::time_point started, const std::string& set_cookie,
                                           bool may_replay);
   asio::awaitable<void> tunnel();
   asio::awaitable<void> pump_to_client(asio::steady_timer* other_done, bool* finished);
@@ -256,7 +256,8 @@ asio::awaitable<Session::Outcome> Session::handle_request() {
     co_return Outcome::Close;
   }
   const ServiceRoute& sr = *route->route;
-  std::string new_cookie;
+  std::string new_key;  // a sticky key the proxy assigns, and the header that sets it
+  std::string set_cookie;
   VersionRequest vr;
   vr.peer_is_loopback = loopback_;
   vr.random = w_.random();
@@ -264,8 +265,10 @@ asio::awaitable<Session::Outcome> Session::handle_request() {
   if (sr.sticky().mode == StickyMode::Cookie) {
     vr.sticky_key = head.cookie(sr.sticky().name);
     if (vr.sticky_key.empty()) {
-      new_cookie = make_sticky_key(w_.random());
-      vr.sticky_key = new_cookie;
+      new_key = make_sticky_key(w_.random());
+      vr.sticky_key = new_key;
+      set_cookie = fmt::format("Set-Cookie: {}={}; Path=/; HttpOnly; SameSite=Lax",
+                               sr.sticky().name, new_key);
     }
   } else if (sr.sticky().mode == StickyMode::Header) {
     vr.sticky_key = head.header(sr.sticky().name);
@@ -360,7 +363,7 @@ asio::awaitable<Session::Outcome> Session::handle_request() {
       }
     }
     Outcome o =
-        co_await relay_response(req, stats, started_at, new_cookie, replayable && !fresh_only);
+        co_await relay_response(req, stats, started_at, set_cookie, replayable && !fresh_only);
     if (o != Outcome::Replay) co_return o;
     detach_replica(false);
     fresh_only = true;
@@ -423,19 +426,12 @@ asio::awaitable<bool> Session::connect_upstream(const RouteSnapshot& route, std:
 asio::awaitable<Session::Outcome> Session::relay_response(const http1::RequestHead& req,
                                                           VersionStats& stats,
                                                           Clock::time_point started,
-                                                          const std::string& cookie,
+                                                          const std::string& set_cookie,
                                                           bool may_replay) {
   const auto& timeouts = w_.options().timeouts;
   response_.reset(req.head_method);
   std::vector<std::string> extra;
-  if (!cookie.empty()) {
-    // The sticky policy's cookie name comes from the route the session used.
-    auto route = listener_->route;
-    if (route->route != nullptr) {
-      extra.push_back(fmt::format("Set-Cookie: {}={}; Path=/; HttpOnly; SameSite=Lax",
-                                  route->route->sticky().name, cookie));
-    }
-  }
+  if (!set_cookie.empty()) extra.push_back(set_cookie);
   http1::Step step;
   for (;;) {
     step = response_.feed(up_.view());

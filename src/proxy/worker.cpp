@@ -214,11 +214,16 @@ void Worker::refresh() {
   for (const auto& route : table_->services()) {
     for (const auto& v : route.versions()) stats_for(route.service(), v.name);
   }
+  forget_drained_replicas();
+  seen_generation_.store(generation, std::memory_order_release);
+}
+
+// Replicas out of the table with nothing open on them are forgotten (mutex_ held).
+void Worker::forget_drained_replicas() {
   std::erase_if(replicas_, [](const auto& kv) {
     const auto& s = *kv.second;
     return !s.in_table && s.outstanding.load(std::memory_order_relaxed) == 0;
   });
-  seen_generation_.store(generation, std::memory_order_release);
 }
 
 void Worker::release(ReplicaState& replica, tcp::socket socket) {
@@ -284,10 +289,7 @@ void Worker::sweep() {
     }
   }
   std::lock_guard lock(mutex_);
-  std::erase_if(replicas_, [](const auto& kv) {
-    const auto& s = *kv.second;
-    return !s.in_table && s.outstanding.load(std::memory_order_relaxed) == 0;
-  });
+  forget_drained_replicas();
 }
 
 std::uint64_t Worker::in_flight(std::string_view service, std::string_view id) const {

@@ -121,6 +121,7 @@ class Worker {
 
  private:
   void refresh();
+  void forget_drained_replicas();
   std::shared_ptr<ReplicaState> replica_for(const std::string& service, const Replica& r);
   VersionStats* stats_for(const std::string& service, const std::string& version);
   asio::awaitable<void> accept_loop(std::shared_ptr<Listener> listener);

@@ -17,15 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-bool alive(int pid) {
-  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(in, stat);
-  const auto close = stat.rfind(')');
-  return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
-}
-
 class DaemonTest : public ::testing::Test {
  protected:
   void TearDown() override {

@@ -210,15 +210,6 @@ class Load {
   std::vector<std::thread> threads_;
 };
 
-bool alive(int pid) {
-  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(in, stat);
-  const auto close = stat.rfind(')');
-  return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
-}
-
 class ProxyE2eTest : public ::testing::Test {
  protected:
   void TearDown() override {
