@@ -102,6 +102,31 @@ json to_json(const store::Revision& r) {
       {"spec_hash", r.spec_hash},
       {"created_at", format_timestamp(r.created_at_ms)},
       {"spec", parse_stored_json(r.spec_json)},
+      {"artifact_digest", r.artifact_digest},
+  };
+}
+
+json to_json(const rollout::RolloutView& v) {
+  return json{
+      {"phase", v.phase},
+      {"step", v.step},
+      {"steps", v.steps},
+      {"step_kind", v.step_kind},
+      {"weights", v.weights},
+      {"stable",
+       {{"version", v.stable_version},
+        {"revision_id", v.stable_revision},
+        {"ready", v.stable_ready},
+        {"desired", v.stable_desired}}},
+      {"canary",
+       {{"version", v.canary_version},
+        {"revision_id", v.canary_revision},
+        {"ready", v.canary_ready},
+        {"desired", v.canary_desired}}},
+      {"waiting_for", v.waiting_for},
+      {"paused", v.paused},
+      {"failures", v.failures},
+      {"failure_limit", v.failure_limit},
   };
 }
 

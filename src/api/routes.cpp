@@ -173,6 +173,114 @@ void serve_restart(daemon::Controller& controller, const std::string& name, std:
   });
 }
 
+// Strings of a JSON body, checked: a field of the wrong type is a 400 naming it.
+Result<std::string> string_field(const json& body, std::string_view name) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::string();
+  if (!it->is_string()) {
+    return make_error(ErrorCode::Invalid,
+                      std::string(name) + ": expected a string, got " + it->type_name());
+  }
+  return it->get<std::string>();
+}
+
+HttpReply serve_deploy(daemon::Controller& controller, std::string_view body) {
+  auto parsed = parse_body(
+      body, {"service", "version", "commit", "set", "strategy", "environment", "triggered_by"});
+  if (!parsed) return error_reply(parsed.error());
+  daemon::DeployRequest request;
+  for (auto [field, out] :
+       {std::pair{"service", &request.service}, std::pair{"version", &request.version},
+        std::pair{"commit", &request.commit}, std::pair{"strategy", &request.strategy},
+        std::pair{"environment", &request.environment},
+        std::pair{"triggered_by", &request.triggered_by}}) {
+    auto v = string_field(*parsed, field);
+    if (!v) return error_reply(v.error());
+    *out = std::move(*v);
+  }
+  if (auto it = parsed->find("set"); it != parsed->end() && !it->is_null()) {
+    if (!it->is_object()) {
+      return error_reply(
+          400, "bad_request",
+          std::string("set: expected an object of KEY: \"value\", got ") + it->type_name());
+    }
+    for (const auto& [k, v] : it->items()) {
+      if (!v.is_string()) {
+        return error_reply(400, "bad_request",
+                           "set." + k + ": expected a string value, got " + v.type_name());
+      }
+      request.set.emplace_back(k, v.get<std::string>());
+    }
+  }
+  if (!request.service.empty() && !controller.spec().find_service(request.service)) {
+    return unknown_service(controller, request.service);
+  }
+  auto result = controller.deploy(request);
+  if (!result) return error_reply(result.error());
+  json deployments = json::array();
+  for (const auto& d : result->deployments) deployments.push_back(to_json(d));
+  return json_reply(
+      result->deployments.empty() ? 200 : 202,
+      json{{"deployments", std::move(deployments)}, {"unchanged", result->unchanged}});
+}
+
+HttpReply serve_deployment(daemon::Controller& controller, const std::string& id) {
+  auto d = controller.store().get_deployment(id);
+  if (!d) return error_reply(d.error());
+  if (!d->has_value()) {
+    return error_reply(404, "not_found",
+                       "no deployment '" + id + "' (ids are listed by /v1/deployments)");
+  }
+  auto events = controller.store().list_events(id, 0);
+  if (!events) return error_reply(events.error());
+  json list = json::array();
+  for (const auto& e : *events) list.push_back(to_json(e));
+  json rollout = nullptr;
+  if (auto view = controller.rollout_view(id)) rollout = to_json(*view);
+  return json_reply(200, json{{"deployment", to_json(**d)},
+                              {"rollout", std::move(rollout)},
+                              {"events", std::move(list)}});
+}
+
+HttpReply serve_action(daemon::Controller& controller, const std::string& name,
+                       std::string_view action, std::string_view body) {
+  const bool promote = action == "promote";
+  auto parsed = promote ? parse_body(body, {"full", "by"}) : parse_body(body, {"by"});
+  if (!parsed) return error_reply(parsed.error());
+  if (!controller.spec().find_service(name)) return unknown_service(controller, name);
+  bool full = false;
+  if (auto it = parsed->find("full"); it != parsed->end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      return error_reply(400, "bad_request",
+                         std::string("full: expected true or false, got ") + it->type_name());
+    }
+    full = it->get<bool>();
+  }
+  auto by = string_field(*parsed, "by");
+  if (!by) return error_reply(by.error());
+  const daemon::RolloutAction a = promote             ? daemon::RolloutAction::Promote
+                                  : action == "abort" ? daemon::RolloutAction::Abort
+                                  : action == "pause" ? daemon::RolloutAction::Pause
+                                                      : daemon::RolloutAction::Resume;
+  auto d = controller.act(name, a, full, *by);
+  if (!d) return error_reply(d.error());
+  return json_reply(200, json{{"deployment", to_json(*d)}});
+}
+
+HttpReply serve_rollback(daemon::Controller& controller, const std::string& name,
+                         std::string_view body) {
+  auto parsed = parse_body(body, {"to", "by"});
+  if (!parsed) return error_reply(parsed.error());
+  if (!controller.spec().find_service(name)) return unknown_service(controller, name);
+  auto to = string_field(*parsed, "to");
+  if (!to) return error_reply(to.error());
+  auto by = string_field(*parsed, "by");
+  if (!by) return error_reply(by.error());
+  auto d = controller.rollback(name, *to, *by);
+  if (!d) return error_reply(d.error());
+  return json_reply(202, json{{"deployment", to_json(*d)}});
+}
+
 HttpReply serve_stop(std::string_view body) {
   auto parsed = parse_body(body, {});
   if (!parsed) return error_reply(parsed.error());
@@ -187,9 +295,21 @@ struct Route {
 };
 
 constexpr Route kRoutes[] = {
-    {"/v1/status", "GET"},    {"/v1/services/{}", "GET"}, {"/v1/services/{}/restart", "POST"},
-    {"/v1/logs", "GET"},      {"/v1/deployments", "GET"}, {"/v1/events", "GET"},
-    {"/v1/revisions", "GET"}, {"/v1/stop", "POST"},
+    {"/v1/status", "GET"},
+    {"/v1/services/{}", "GET"},
+    {"/v1/services/{}/restart", "POST"},
+    {"/v1/services/{}/promote", "POST"},
+    {"/v1/services/{}/abort", "POST"},
+    {"/v1/services/{}/pause", "POST"},
+    {"/v1/services/{}/resume", "POST"},
+    {"/v1/services/{}/rollback", "POST"},
+    {"/v1/deploy", "POST"},
+    {"/v1/logs", "GET"},
+    {"/v1/deployments", "GET"},
+    {"/v1/deployments/{}", "GET"},
+    {"/v1/events", "GET"},
+    {"/v1/revisions", "GET"},
+    {"/v1/stop", "POST"},
 };
 
 // Matches path against pattern, collecting "{}" segments (still percent-encoded).
@@ -319,8 +439,9 @@ void handle_request(daemon::Controller& controller, std::string_view method,
     return respond(error_reply(404, "not_found",
                                "no route " + std::string(method) + " " + std::string(path) +
                                    "; the API serves /v1/status, /v1/services/NAME, "
-                                   "/v1/services/NAME/restart, /v1/logs, /v1/deployments, "
-                                   "/v1/events, /v1/revisions, /v1/stop"));
+                                   "/v1/services/NAME/{restart,promote,abort,pause,resume,"
+                                   "rollback}, /v1/deploy, /v1/logs, /v1/deployments, "
+                                   "/v1/deployments/ID, /v1/events, /v1/revisions, /v1/stop"));
   }
 
   auto query = parse_query(query_text);
@@ -349,6 +470,16 @@ void handle_request(daemon::Controller& controller, std::string_view method,
     if (no_params()) respond(serve_service(controller, args[0]));
   } else if (pattern == "/v1/services/{}/restart") {
     if (no_params()) serve_restart(controller, args[0], body, respond);
+  } else if (pattern == "/v1/services/{}/promote" || pattern == "/v1/services/{}/abort" ||
+             pattern == "/v1/services/{}/pause" || pattern == "/v1/services/{}/resume") {
+    const std::string_view action = pattern.substr(pattern.rfind('/') + 1);
+    if (no_params()) respond(serve_action(controller, args[0], action, body));
+  } else if (pattern == "/v1/services/{}/rollback") {
+    if (no_params()) respond(serve_rollback(controller, args[0], body));
+  } else if (pattern == "/v1/deploy") {
+    if (no_params()) respond(serve_deploy(controller, body));
+  } else if (pattern == "/v1/deployments/{}") {
+    if (no_params()) respond(serve_deployment(controller, args[0]));
   } else if (pattern == "/v1/logs") {
     respond(serve_logs(controller, *query, std::chrono::system_clock::now()));
   } else if (pattern == "/v1/deployments") {

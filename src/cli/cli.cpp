@@ -63,6 +63,9 @@ int run(int argc, char** argv) {
   add_restart_command(app, exit_code);
   add_stop_command(app, exit_code);
   add_history_command(app, exit_code);
+  add_deploy_command(app, exit_code);
+  add_rollout_commands(app, exit_code);
+  add_show_command(app, exit_code);
   add_log_pump_command(app, exit_code);
 
   try {

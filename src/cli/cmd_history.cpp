@@ -73,7 +73,7 @@ void add_history_command(CLI::App& app, int& exit_code) {
       "state dir.");
   add_daemon_options(cmd, options->daemon);
   cmd->add_option("service", options->service, "Only this service")->type_name("SERVICE");
-  cmd->add_option("--environment", options->environment, "Only this environment")
+  cmd->add_option("--env,--environment", options->environment, "Only this environment")
       ->type_name("NAME");
   cmd->add_option("--limit", options->limit, "At most N rows (default 20)")
       ->check(CLI::Range(1, 1000))
@@ -86,6 +86,7 @@ void add_history_command(CLI::App& app, int& exit_code) {
       "Examples:\n"
       "  gantry history\n"
       "  gantry history api --limit 5\n"
+      "  gantry history --env production --format json\n"
       "  gantry history api --revisions --format json\n");
   cmd->callback([options, &exit_code] {
     const std::string state_dir = state_dir_of(options->daemon);
@@ -95,7 +96,7 @@ void add_history_command(CLI::App& app, int& exit_code) {
     if (!options->environment.empty()) {
       if (options->revisions) {
         exit_code = report_error(
-            make_error(ErrorCode::Invalid, "--environment filters deployments, not revisions"));
+            make_error(ErrorCode::Invalid, "--env filters deployments, not revisions"));
         return;
       }
       target += "&environment=" + url_encode(options->environment);

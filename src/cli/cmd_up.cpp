@@ -236,6 +236,19 @@ int run_up(const UpOptions& o) {
   copts.log_pump = {self_exe(), "__log-pump"};
   copts.environment = spec->environment;
   copts.proxy = proxy->get();
+  // `gantry deploy` reads the spec again, as this command did, and takes it only lint-clean.
+  copts.load_spec = [load]() -> Result<spec::Spec> {
+    auto fresh = spec::load_spec(load);
+    if (!fresh) return fresh.error();
+    for (const auto& f : lint::lint_spec(*fresh)) {
+      if (f.severity != lint::Severity::Error) continue;
+      return make_error(ErrorCode::Invalid,
+                        f.message + " [" + f.rule_id + "]" + (f.hint.empty() ? "" : "; " + f.hint) +
+                            " (the spec has lint errors: 'gantry lint' lists them all)",
+                        f.where, f.key_path);
+    }
+    return fresh;
+  };
   {
     std::error_code ec2;
     auto dir = std::filesystem::absolute(o.spec.file, ec2).parent_path();

@@ -45,5 +45,9 @@ void add_logs_command(CLI::App& app, int& exit_code);
 void add_restart_command(CLI::App& app, int& exit_code);
 void add_stop_command(CLI::App& app, int& exit_code);
 void add_history_command(CLI::App& app, int& exit_code);
+void add_deploy_command(CLI::App& app, int& exit_code);
+// promote, abort, pause, resume and rollback.
+void add_rollout_commands(CLI::App& app, int& exit_code);
+void add_show_command(CLI::App& app, int& exit_code);
 
 }  // namespace gantry::cli

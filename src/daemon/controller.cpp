@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/asio.h"
+#include "daemon/controller_impl.h"
 #include "daemon/replica_unit.h"
 #include "daemon/translate.h"
 #include "proxy/server.h"
@@ -71,112 +72,13 @@ class Poll : public std::enable_shared_from_this<Poll> {
   std::function<void(bool)> done_;
 };
 
-using Unit = std::shared_ptr<ReplicaUnit>;
-
 // A restart whose new replica cannot start failed in the daemon (500), not in the request.
 Error not_started(const std::string& service, const ReplicaUnit& unit, const Error& why) {
   return make_error(ErrorCode::Internal, "replica " + service + "/" + std::to_string(unit.index()) +
                                              " could not start: " + why.message);
 }
 
-// One service: its revision and its live replicas, sorted by index. An index is unique among
-// the live replicas; a replica leaves the list once its process is stopped.
-struct ServiceState {
-  const spec::Service* spec = nullptr;
-  store::Revision revision;
-  std::string deployment_id;  // the deployment `up` recorded for a new revision, until done
-  std::vector<Unit> replicas;
-  bool started = false;
-  bool start_error = false;
-  bool restarting = false;
-  std::string error;
-
-  int ready_count() const {
-    return static_cast<int>(
-        std::count_if(replicas.begin(), replicas.end(), [](const Unit& r) { return r->ready(); }));
-  }
-  // The lowest index no live replica has.
-  int free_index() const {
-    for (int i = 0;; ++i) {
-      if (std::none_of(replicas.begin(), replicas.end(),
-                       [i](const Unit& r) { return r->index() == i; })) {
-        return i;
-      }
-    }
-  }
-  void add(Unit unit) {
-    replicas.push_back(std::move(unit));
-    std::sort(replicas.begin(), replicas.end(),
-              [](const Unit& a, const Unit& b) { return a->index() < b->index(); });
-  }
-  void remove(const Unit& unit) {
-    replicas.erase(std::remove(replicas.begin(), replicas.end(), unit), replicas.end());
-  }
-  bool has(const Unit& unit) const {
-    return std::find(replicas.begin(), replicas.end(), unit) != replicas.end();
-  }
-};
-
-class ControllerImpl final : public Controller {
- public:
-  ControllerImpl(asio::io_context& io, const spec::Spec& spec, std::unique_ptr<store::Store> store,
-                 ControllerOptions options)
-      : io_(io), spec_(spec), store_(std::move(store)), options_(std::move(options)) {}
-
-  Status init();
-
-  std::vector<ServiceView> services() override;
-  const spec::Spec& spec() const override { return spec_; }
-  store::Store& store() override { return *store_; }
-  std::string log_path(const std::string& service, int index) const override {
-    return options_.state_dir + "/logs/" + service + "-" + std::to_string(index) + ".log";
-  }
-  void restart_service(const std::string& service, std::function<void(Status)> done) override;
-  void shutdown(std::function<void()> done) override;
-
- private:
-  Result<store::Revision> revision_for(const spec::Service& service);
-  ReplicaUnit::Context context() {
-    // The routing table follows readiness at once; the rest of the reconcile can wait a turn.
-    return ReplicaUnit::Context{io_, *store_, options_, [this] {
-                                  publish_routes();
-                                  reconcile_soon();
-                                }};
-  }
-  void adopt_or_clean(std::map<std::string, std::map<int, store::Replica>>& rows);
-  void reconcile_soon();
-  void reconcile();
-  void start_service(ServiceState& s);
-  bool all_ready(const ServiceState& s) const;
-  void record_deployment_progress(ServiceState& s);
-  void restart_next(std::string service, std::vector<Unit> olds, std::size_t i,
-                    std::function<void(Status)> done);
-  void replace_surging(const std::string& service, Unit old, std::function<void(Status)> next);
-  void replace_in_place(const std::string& service, Unit old, std::function<void(Status)> next);
-  void when_ready(const std::string& service, Unit unit, std::function<void(Status)> done);
-  std::vector<std::string> start_order() const;
-  void shutdown_next(std::vector<std::string> order, std::size_t i, std::function<void()> done);
-
-  // Publishes the routing table when the set of routable replicas changed.
-  void publish_routes();
-  bool proxied(const ServiceState& s) const { return options_.proxy && s.spec->port; }
-  // Takes the replicas out of the routing table, waits until the proxy has no request open to
-  // any of them (at most proxy.drain_timeout), stops them, forgets them, then calls done.
-  void drain_and_stop(const std::string& service, std::vector<Unit> units,
-                      std::function<void()> done);
-
-  asio::io_context& io_;
-  spec::Spec spec_;
-  std::unique_ptr<store::Store> store_;
-  ControllerOptions options_;
-  std::map<std::string, ServiceState> services_;
-  bool reconcile_posted_ = false;
-  bool shutting_down_ = false;
-  // What the proxy serves now: "service\nreplica id" of every routed replica, and the table's
-  // contents as text (to publish only on a change).
-  std::set<std::string> routed_;
-  std::optional<std::string> published_;
-};
+}  // namespace
 
 std::vector<std::string> ControllerImpl::start_order() const {
   std::vector<std::string> order;
@@ -196,7 +98,16 @@ std::vector<std::string> ControllerImpl::start_order() const {
   return order;
 }
 
-Result<store::Revision> ControllerImpl::revision_for(const spec::Service& service) {
+ReplicaUnit::Context ControllerImpl::context() {
+  // The routing table follows readiness at once; the rest of the reconcile can wait a turn.
+  return ReplicaUnit::Context{io_, *store_, options_, [this] {
+                                publish_routes();
+                                reconcile_soon();
+                              }};
+}
+
+Result<store::Revision> ControllerImpl::revision_for(const spec::Service& service,
+                                                     const std::string& version) {
   spec::Spec one;
   one.project = spec_.project;
   one.environment = spec_.environment;
@@ -204,7 +115,9 @@ Result<store::Revision> ControllerImpl::revision_for(const spec::Service& servic
   spec::RenderOptions render;
   render.redact_secrets = false;  // the digest must change when a value does
   const std::string json = spec::render_json(one, render);
-  const std::string digest = spec_digest(json);
+  // A label of the user's is part of what the revision is: the same spec as v2 and as v3 are
+  // two revisions (each routable by its name).
+  const std::string digest = spec_digest(version.empty() ? json : json + "\nversion=" + version);
   auto existing = store_->find_revision_by_hash(service.name, digest);
   if (!existing) return existing.error();
   if (existing->has_value()) return **existing;
@@ -215,7 +128,7 @@ Result<store::Revision> ControllerImpl::revision_for(const spec::Service& servic
   r.id = service.name + "-r" + std::to_string(r.number);
   r.service = service.name;
   r.environment = spec_.environment;
-  r.version = "r" + std::to_string(r.number);
+  r.version = version.empty() ? "r" + std::to_string(r.number) : version;
   r.spec_json = json;
   r.spec_hash = digest;
   r.created_at_ms = now_unix_ms();
@@ -223,22 +136,29 @@ Result<store::Revision> ControllerImpl::revision_for(const spec::Service& servic
 }
 
 Status ControllerImpl::init() {
+  auto rows = store_->list_replicas();
+  if (!rows) return rows.error();
   // Revisions first: the registry is true before any process starts.
-  for (const auto& s : spec_.services) {
-    auto rev = revision_for(s);
-    if (!rev) return rev.error();
+  for (auto& s : spec_.services) {
     ServiceState st;
     st.spec = &s;
+    st.fleet = std::make_unique<ServiceFleet>(*this, s.name);
+    // What a killed daemon left running (a finished or unfinished deployment) wins over the
+    // file: the file changes what runs only through `gantry deploy`.
+    if (resume_from_store(st, s, *rows)) {
+      services_.emplace(s.name, std::move(st));
+      continue;
+    }
+    auto rev = revision_for(s);
+    if (!rev) return rev.error();
     st.revision = *rev;
     auto existing = store_->get_revision(rev->id);
     if (!existing) return existing.error();
     if (!existing->has_value()) {
-      auto seq = store_->next_deployment_sequence();
-      if (!seq) return seq.error();
-      char id[32];
-      std::snprintf(id, sizeof id, "d-%06lld", static_cast<long long>(*seq));
+      auto id = next_deployment_id(*store_);
+      if (!id) return id.error();
       store::Deployment d;
-      d.id = id;
+      d.id = *id;
       d.service = s.name;
       d.environment = spec_.environment;
       d.revision_id = rev->id;
@@ -262,13 +182,12 @@ Status ControllerImpl::init() {
     }
     services_.emplace(s.name, std::move(st));
   }
-  auto rows = store_->list_replicas();
-  if (!rows) return rows.error();
   std::map<std::string, std::map<int, store::Replica>> by_service;
   for (const auto& r : *rows) by_service[r.service][r.index] = r;
   adopt_or_clean(by_service);
   (void)store_->append_audit({0, now_unix_ms(), "daemon", "up", "project/" + spec_.project,
                               "{\"environment\":\"" + spec_.environment + "\"}"});
+  start_resumed_rollouts();
   reconcile();
   return {};
 }
@@ -279,12 +198,13 @@ void ControllerImpl::adopt_or_clean(std::map<std::string, std::map<int, store::R
   for (auto& [service, by_index] : rows) {
     auto it = services_.find(service);
     for (auto& [index, row] : by_index) {
-      const bool wanted = it != services_.end() && row.revision_id == it->second.revision.id &&
-                          static_cast<int>(it->second.replicas.size()) < it->second.spec->replicas;
+      const spec::Service* rspec =
+          it == services_.end() ? nullptr : spec_for_revision(it->second, row.revision_id);
+      const bool wanted =
+          rspec && it->second.live_count(row.revision_id) < std::max(rspec->replicas, 1);
       const runtime::ProcessId pid{row.pid, row.start_time, row.pgid};
       if (wanted && runtime::is_same_process(pid)) {
-        auto unit =
-            ReplicaUnit::create(context(), *it->second.spec, index, row.revision_id, row.version);
+        auto unit = ReplicaUnit::create(context(), *rspec, index, row.revision_id, row.version);
         if (unit->adopt(row)) {
           it->second.add(unit);
           continue;
@@ -328,13 +248,15 @@ void ControllerImpl::reconcile() {
         [&](const std::string& d) { return services_.count(d) && all_ready(services_.at(d)); });
     if (!s.started && deps_ready) start_service(s);
     record_deployment_progress(s);
+    if (s.rollout) s.rollout->poke();
   }
   publish_routes();
 }
 
 void ControllerImpl::start_service(ServiceState& s) {
   s.started = true;
-  while (static_cast<int>(s.replicas.size()) < s.spec->replicas) {  // some may be adopted
+  // Some may be adopted; a rollout's candidate replicas are its own business.
+  while (s.live_count(s.revision.id) < s.spec->replicas) {
     auto unit =
         ReplicaUnit::create(context(), *s.spec, s.free_index(), s.revision.id, s.revision.version);
     s.add(unit);
@@ -422,8 +344,13 @@ void ControllerImpl::publish_routes() {
       contents += spec_service.name + " " + r->version() + " " + r->route_id() + " " +
                   std::to_string(r->port()) + "\n";
     }
-    auto route =
-        to_service_route(spec_service, spec_.proxy, s.revision.version, std::move(replicas));
+    std::set<std::string> versions;
+    for (const auto& r : replicas) versions.insert(r.version);
+    const auto weights = effective_weights(s.weights, s.revision.version, versions);
+    for (const auto& [version, weight] : weights) {
+      contents += spec_service.name + " =" + version + " " + std::to_string(weight) + "\n";
+    }
+    auto route = to_service_route(spec_service, spec_.proxy, weights, std::move(replicas));
     if (!route) {
       // The parser checks every name the route needs: this is a bug, not bad input.
       std::cerr << "gantry: no route for service " << spec_service.name << ": "
@@ -493,6 +420,12 @@ void ControllerImpl::restart_service(const std::string& service, std::function<v
   }
   if (it->second.restarting) {
     done(make_error(ErrorCode::Conflict, "a restart of '" + service + "' is under way"));
+    return;
+  }
+  if (it->second.rollout) {
+    done(make_error(ErrorCode::Conflict,
+                    "deployment " + it->second.rollout->deployment().id + " of '" + service +
+                        "' is under way; promote, abort or wait for it before a restart"));
     return;
   }
   if (shutting_down_) {
@@ -606,6 +539,10 @@ void ControllerImpl::when_ready(const std::string& service, Unit unit,
 
 void ControllerImpl::shutdown(std::function<void()> done) {
   shutting_down_ = true;
+  for (auto& [name, s] : services_) {
+    // Every replica stops now: an unfinished rollout would resume on nothing. It ends here.
+    if (s.rollout) s.rollout->end("the daemon stopped ('gantry stop') during the rollout");
+  }
   auto order = start_order();
   std::reverse(order.begin(), order.end());
   shutdown_next(std::move(order), 0, std::move(done));
@@ -623,8 +560,6 @@ void ControllerImpl::shutdown_next(std::vector<std::string> order, std::size_t i
                    shutdown_next(std::move(order), i + 1, std::move(done));
                  });
 }
-
-}  // namespace
 
 Result<std::unique_ptr<Controller>> start_controller(asio::io_context& io, const spec::Spec& spec,
                                                      std::unique_ptr<store::Store> store,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "rollout/rollout.h"
 #include "spec/model.h"
 #include "store/store.h"
 
@@ -66,7 +67,29 @@ struct ControllerOptions {
   // The proxy whose routing table the controller keeps up to date, and through which it drains
   // a replica before stopping it. Listeners are the caller's business. nullptr = no proxy.
   proxy::ProxyServer* proxy = nullptr;
+  // Reads the spec file again, as `gantry up` read it (file, environment, env files), and
+  // refuses one with lint errors. `gantry deploy` calls it; unset = deploys are refused.
+  std::function<Result<spec::Spec>()> load_spec;
+  rollout::RolloutTiming rollout_timing;
 };
+
+// What `gantry deploy` asks for (POST /v1/deploy).
+struct DeployRequest {
+  std::string service;  // "" = every service whose spec changed
+  std::string version;  // the user's label; "" = rN
+  std::string commit;
+  std::vector<std::pair<std::string, std::string>> set;  // env overrides
+  std::string strategy;                                  // "" = the spec's
+  std::string environment;                               // "" = the daemon's; another is refused
+  std::string triggered_by;
+};
+
+struct DeployResult {
+  std::vector<store::Deployment> deployments;  // started, one per service
+  std::vector<std::string> unchanged;          // services whose spec did not change
+};
+
+enum class RolloutAction { Promote, Abort, Pause, Resume };
 
 class Controller {
  public:
@@ -85,8 +108,23 @@ class Controller {
   virtual void restart_service(const std::string& service, std::function<void(Status)> done) = 0;
 
   // Stops every replica (reverse depends_on order), each drained through the proxy first,
-  // then calls done. The caller closes the proxy's listeners before.
+  // then calls done. The caller closes the proxy's listeners before. A rollout under way is
+  // ended as aborted.
   virtual void shutdown(std::function<void()> done) = 0;
+
+  // Starts a deployment per service asked for: an immutable revision and a deployment row are
+  // written, then the rollout runs on its own. Invalid: bad input or a spec with errors;
+  // Conflict: a rollout of the service is under way, another environment, promote_from refused.
+  virtual Result<DeployResult> deploy(const DeployRequest& request) = 0;
+  // Deploys a past revision from its snapshot, fast (no steps, no analysis): `to` is a
+  // revision id or a version label; "" = the last revision that succeeded before the current.
+  virtual Result<store::Deployment> rollback(const std::string& service, const std::string& to,
+                                             const std::string& by) = 0;
+  // promote (full: past every remaining step), abort, pause or resume the service's rollout.
+  virtual Result<store::Deployment> act(const std::string& service, RolloutAction action, bool full,
+                                        const std::string& by) = 0;
+  // The state of the deployment's rollout while it runs; nullopt once it ended (or unknown).
+  virtual std::optional<rollout::RolloutView> rollout_view(const std::string& deployment_id) = 0;
 };
 
 // Starts the controller: adopts the replicas the store records (same pid and start time),

@@ -5,6 +5,7 @@
 
 #include "core/asio.h"
 #include "daemon/translate.h"
+#include "rollout/artifact.h"
 
 namespace gantry::daemon {
 namespace {
@@ -63,6 +64,25 @@ runtime::ReplicaConfig ReplicaUnit::replica_config(int port) {
 }
 
 Status ReplicaUnit::start() {
+  if (!expected_artifact_.empty() && service_.build && !service_.build->artifact.empty()) {
+    // What runs must be what was built and recorded: a rebuilt or edited artifact would make
+    // the revision a lie.
+    const std::string base = replica_config(0).spawn.workdir;
+    std::string dir = service_.build->workdir.empty() ? base
+                      : service_.build->workdir.front() == '/'
+                          ? service_.build->workdir
+                          : base + "/" + service_.build->workdir;
+    const std::string& a = service_.build->artifact;
+    const std::string path = a.front() == '/' ? a : dir + "/" + a;
+    auto digest = rollout::artifact_digest(path);
+    if (!digest) return digest.error();
+    if (*digest != expected_artifact_) {
+      return make_error(ErrorCode::Invalid, "artifact " + path + " no longer matches revision " +
+                                                revision_id_ + ": the revision was built as " +
+                                                expected_artifact_ + ", the artifact is now " +
+                                                *digest + "; deploy again to rebuild");
+    }
+  }
   if (service_.port) {
     auto port = pick_port(ctx_.io);
     if (!port) return port.error();

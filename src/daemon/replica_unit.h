@@ -52,6 +52,15 @@ class ReplicaUnit : public std::enable_shared_from_this<ReplicaUnit> {
   int index() const { return index_; }
   int port() const { return port_; }
   const std::string& version() const { return version_; }
+  const std::string& revision_id() const { return revision_id_; }
+  // Held out of traffic, stopping or stopped: no longer counts as one of its revision's replicas.
+  bool leaving() const { return held_out_ || stopping_ || stopped_; }
+  // The artifact digest the revision was built with: start() refuses a replica whose artifact
+  // no longer matches it. "" = no check.
+  void expect_artifact(std::string digest) { expected_artifact_ = std::move(digest); }
+  // Why start() failed, as the controller recorded it ("" = it did not fail).
+  void set_start_error(std::string why) { start_error_ = std::move(why); }
+  const std::string& start_error() const { return start_error_; }
   // The replica's id in the proxy's routing table: SERVICE-INDEX (indexes are unique among a
   // service's live replicas).
   std::string route_id() const { return service_.name + "-" + std::to_string(index_); }
@@ -75,6 +84,8 @@ class ReplicaUnit : public std::enable_shared_from_this<ReplicaUnit> {
   int index_;
   std::string revision_id_;
   std::string version_;
+  std::string expected_artifact_;
+  std::string start_error_;
   int port_ = 0;
   std::shared_ptr<runtime::ReplicaSupervisor> supervisor_;
   std::unique_ptr<probe::ProbeLoop> startup_, readiness_, liveness_, deep_;

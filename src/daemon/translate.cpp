@@ -42,13 +42,37 @@ probe::ProbeConfig to_probe_config(const spec::Probe& p, int replica_port, bool 
   return c;
 }
 
+std::map<std::string, int> effective_weights(const std::map<std::string, int>& asked,
+                                             const std::string& current_version,
+                                             const std::set<std::string>& routable) {
+  std::map<std::string, int> out;
+  int lost = 0;
+  for (const auto& [version, weight] : asked) {
+    if (weight <= 0) continue;
+    if (routable.count(version)) {
+      out[version] = weight;
+    } else {
+      lost += weight;
+    }
+  }
+  if (out.empty()) {
+    const std::string& to =
+        routable.count(current_version) || routable.empty() ? current_version : *routable.begin();
+    return {{to, 100}};
+  }
+  auto largest = std::max_element(out.begin(), out.end(),
+                                  [](const auto& a, const auto& b) { return a.second < b.second; });
+  largest->second += lost;
+  return out;
+}
+
 Result<proxy::ServiceRoute> to_service_route(const spec::Service& service,
                                              const spec::ProxySettings& settings,
-                                             const std::string& current_version,
+                                             const std::map<std::string, int>& weights,
                                              const std::vector<RouteReplica>& replicas) {
   proxy::ServiceRouteSpec route;
   route.service = service.name;
-  route.versions.push_back({current_version, 100, {}});
+  for (const auto& [version, weight] : weights) route.versions.push_back({version, weight, {}});
   for (const auto& r : replicas) {
     auto it = std::find_if(route.versions.begin(), route.versions.end(),
                            [&](const proxy::Version& v) { return v.name == r.version; });

@@ -2,6 +2,8 @@
 // the lower modules do not know the spec, so the daemon translates. Pure; thread-safe.
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,13 +25,20 @@ struct RouteReplica {
   proxy::Replica replica;
 };
 
-// The service's route: the current version gets all the traffic (weight 100), any other
-// version that still has replicas is kept at weight 0 (reachable through the override header);
-// sticky policy from strategy.sticky (cookie wins over header), override header from the
-// spec's proxy: section.
+// The weights to publish: what a rollout asked for ({} = all on the current version), less the
+// versions that have no routable replica (their share goes to the largest that has one), so a
+// request is never sent to a version with nobody to answer while another version could.
+std::map<std::string, int> effective_weights(const std::map<std::string, int>& asked,
+                                             const std::string& current_version,
+                                             const std::set<std::string>& routable_versions);
+
+// The service's route: each version of `weights` with its weight (they sum to 100), any other
+// version that still has replicas at weight 0 (reachable through the override header); sticky
+// policy from strategy.sticky (cookie wins over header), override header from the spec's proxy:
+// section.
 Result<proxy::ServiceRoute> to_service_route(const spec::Service& service,
                                              const spec::ProxySettings& proxy,
-                                             const std::string& current_version,
+                                             const std::map<std::string, int>& weights,
                                              const std::vector<RouteReplica>& replicas);
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;

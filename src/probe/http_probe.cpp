@@ -95,6 +95,7 @@ class HttpProbe final : public SocketProbe<HttpProbe>,
         r.detail += ", " + deep.error().message;
       }
     }
+    if (h.keep_body) r.body = std::move(parser_.get().body());
     close();
     finish(std::move(r));
   }

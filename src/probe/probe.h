@@ -33,6 +33,7 @@ struct HttpProbeConfig {
   std::string host = "127.0.0.1";  // IP literal, or a name resolved per probe
   int port = 0;
   bool deep_health = false;  // parse the body as deep health JSON (see parse_deep_health)
+  bool keep_body = false;    // return the response body in ProbeResult::body (up to 1 MiB)
 };
 
 struct TcpProbeConfig {
@@ -78,6 +79,7 @@ struct ProbeResult {
   int exit_code = -1;   // exec probes: the exit status, -1 when killed or not run
   Duration elapsed{0};
   std::optional<DeepHealth> deep;  // set when http.deep_health and the body parsed
+  std::string body;                // the response body, when http.keep_body
 
   bool ok() const { return outcome == Outcome::Success; }
 };

@@ -27,27 +27,6 @@ struct CStrings {
   std::vector<char*> ptrs;
 };
 
-std::string find_in_path(const std::string& program,
-                         const std::vector<std::pair<std::string, std::string>>& env,
-                         const std::string& workdir) {
-  if (program.find('/') != std::string::npos) {
-    if (program[0] == '/' || workdir.empty()) return program;
-    return workdir + "/" + program;
-  }
-  std::string path = "/usr/local/bin:/usr/bin:/bin";
-  for (const auto& [k, v] : env) {
-    if (k == "PATH") path = v;
-  }
-  std::stringstream ss(path);
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    if (dir.empty()) dir = ".";
-    const std::string candidate = dir + "/" + program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return {};
-}
-
 // In the child after fork: only async-signal-safe calls from here on.
 // Every descriptor from `first` up is closed by the exec: the daemon's sockets (the proxy's
 // listeners and connections, probes, the API) and its database must not live on in a replica,
@@ -90,6 +69,27 @@ Error os_error(const std::string& what, int err) {
 }
 
 }  // namespace
+
+std::string find_in_path(const std::string& program,
+                         const std::vector<std::pair<std::string, std::string>>& env,
+                         const std::string& workdir) {
+  if (program.find('/') != std::string::npos) {
+    if (program[0] == '/' || workdir.empty()) return program;
+    return workdir + "/" + program;
+  }
+  std::string path = "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& [k, v] : env) {
+    if (k == "PATH") path = v;
+  }
+  std::stringstream ss(path);
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    if (dir.empty()) dir = ".";
+    const std::string candidate = dir + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
+}
 
 Result<Spawned> spawn_process(const SpawnOptions& o) {
   if (o.argv.empty()) return make_error(ErrorCode::Invalid, "empty command");

@@ -74,4 +74,11 @@ std::optional<Usage> read_usage(int pid);
 // Opens a pidfd for pid (readable when the process exits); -1 with errno on failure.
 int open_pidfd(int pid);
 
+// The file exec would run for `program`: itself when it holds a '/' (relative ones prefixed with
+// workdir), else the first executable match in env's PATH (default /usr/local/bin:/usr/bin:/bin);
+// "" when there is none.
+std::string find_in_path(const std::string& program,
+                         const std::vector<std::pair<std::string, std::string>>& env,
+                         const std::string& workdir);
+
 }  // namespace gantry::runtime

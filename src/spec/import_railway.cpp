@@ -61,7 +61,9 @@ class RailwayImporter {
         auto t = scalar_text(e.value, key_path);
         if (!t) return t.error();
         const CommandLine c = command_from_text(*t);
-        s_.build = Build{c.argv, c.shell, ""};
+        s_.build = Build{};
+        s_.build->command = c.argv;
+        s_.build->shell = c.shell;
         out_.set(path_ + ".build", e.value.where);
       } else if (e.key == "builder" || e.key == "dockerfilePath" || e.key == "nixpacksPlan" ||
                  e.key == "nixpacksConfigPath" || e.key == "nixpacksVersion") {

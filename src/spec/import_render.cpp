@@ -162,7 +162,9 @@ class RenderImporter {
         auto t = scalar_text(e.value, key_path);
         if (!t) return t.error();
         const CommandLine c = command_from_text(*t);
-        s.build = Build{c.argv, c.shell, ""};
+        s.build = Build{};
+        s.build->command = c.argv;
+        s.build->shell = c.shell;
         out_.set(path + ".build", e.value.where);
       } else if (e.key == "preDeployCommand") {
         auto t = scalar_text(e.value, key_path);

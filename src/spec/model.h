@@ -118,18 +118,46 @@ struct LatencyRule {
   std::optional<double> max_ratio_to_baseline;
 };
 
+// One hook: a command to run or an HTTP request to check.
+struct Hook {
+  std::string name;                  // optional label shown in events ("migrate"); "" = generated
+  std::vector<std::string> run;      // argv; empty for an http hook
+  std::vector<std::string> dry_run;  // run hooks: argv run first; its failure aborts (migrations)
+  // run hooks: a backup. GANTRY_BACKUP_FILE names a new file in backup_dir for the command to
+  // write; after success only the newest backup_keep files of this hook are kept.
+  std::string backup_dir;
+  int backup_keep = 0;      // 0 = not a backup hook
+  std::string http_method;  // http hook: "GET"
+  std::string http_path;    // http hook: "/health/deep"
+  std::optional<int> expect_status;
+  // JSON fields the response must hold: dotted path -> expected scalar, as text
+  std::vector<std::pair<std::string, std::string>> expect_json;
+  Duration timeout{60s};
+};
+
 struct Analysis {
   enum class Judge { Threshold, Statistical };
+  // What an interval below min_requests does (yaml: on_low_traffic, or judge.on_inconclusive).
   enum class Inconclusive { Extend, Pass, Approval };
   Duration interval{5s};
-  std::optional<double> success_rate_min;  // fraction 0..1
-  std::optional<double> error_rate_max;    // fraction 0..1
+  std::optional<double> success_rate_min;              // fraction 0..1
+  std::optional<double> error_rate_max;                // fraction 0..1
+  std::optional<double> error_rate_max_over_baseline;  // fraction 0..1: canary - stable
   std::vector<LatencyRule> latency;
   Judge judge = Judge::Threshold;
   double confidence = 0.99;
   int min_requests = 50;
+  // Statistical judge: the canary's latency may exceed the baseline's by this fraction of the
+  // baseline median (Hodges-Lehmann shift) before a significant difference fails (judge.tolerance).
+  double latency_tolerance = 0.2;
+  // Statistical judge: also test the interval so far on every tick and fail at once on
+  // overwhelming evidence (judge.sequential), instead of waiting for the interval's end.
+  bool sequential = true;
   Inconclusive on_inconclusive = Inconclusive::Extend;
   int failure_limit = 3;
+  // Custom HTTP checks (analysis.checks), http hooks: sent to each new replica every interval;
+  // a wrong status or JSON value fails that interval.
+  std::vector<Hook> checks;
 };
 
 struct Sticky {
@@ -155,17 +183,6 @@ struct Strategy {
   std::optional<Analysis> analysis;
 };
 
-// One hook: a command to run or an HTTP request to check.
-struct Hook {
-  std::vector<std::string> run;  // argv; empty for an http hook
-  std::string http_method;       // http hook: "GET"
-  std::string http_path;         // http hook: "/health/deep"
-  std::optional<int> expect_status;
-  // JSON fields the response must hold: dotted path -> expected scalar, as text
-  std::vector<std::pair<std::string, std::string>> expect_json;
-  Duration timeout{60s};
-};
-
 struct Hooks {
   std::vector<Hook> pre_rollout, smoke, post_rollout, on_rollback;
 };
@@ -178,7 +195,10 @@ struct Resources {
 struct Build {
   std::vector<std::string> command;  // argv (a string form is run by /bin/sh -c)
   bool shell = false;
-  std::string artifact;
+  std::string workdir;                     // "" = the service's workdir
+  std::map<std::string, std::string> env;  // added to the build's environment
+  Duration timeout{10min};
+  std::string artifact;  // a file or directory the build produces; its digest is recorded
 };
 
 struct Service {

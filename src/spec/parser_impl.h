@@ -145,6 +145,8 @@ Result<Service> parse_service(Reader& r, const MapEntry& entry, const Node& node
                               const ServiceContext& context);
 Result<Strategy> parse_strategy(Reader& r, const Node& node, const std::string& path);
 Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& path);
+// One hook (hooks lists); analysis checks reuse it for their http form.
+Result<Hook> parse_hook(Reader& r, const Node& node, const std::string& path);
 // The top-level proxy: section.
 Result<ProxySettings> parse_proxy(Reader& r, const Node& node);
 

@@ -36,6 +36,32 @@ Json texts(const std::vector<std::string>& list) {
   return out;
 }
 
+// The shortest fixed-point text of percent (a number of %) that read_back accepts: never
+// "1e-05%", which the parser refuses, and not cut to format_percent's 6 digits.
+template <typename ReadBack>
+std::string shortest_percent(double percent, ReadBack read_back) {
+  char buf[400];
+  for (int decimals = 0; decimals <= 40; ++decimals) {
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, percent);
+    if (read_back(std::strtod(buf, nullptr))) break;
+  }
+  return std::string(buf) + "%";
+}
+
+// A fraction as a percentage that parses (n / 100) back to the same fraction.
+std::string percent_text(double fraction) {
+  return shortest_percent(fraction * 100.0, [&](double n) { return n / 100.0 == fraction; });
+}
+
+// format_duration prints a fractional second with 6 digits ("1234.57s") and large ones with
+// an exponent; fall back to milliseconds when its text would not read back as d.
+std::string duration_text(Duration d) {
+  std::string s = format_duration(d);
+  auto back = parse_duration(s);
+  if (back && *back == d) return s;
+  return std::to_string(d.count()) + "ms";
+}
+
 Json argv_json(const std::vector<std::string>& argv) {  // commands are not interpolated
   Json out = Json::array();
   for (const auto& s : argv) out.push_back(s);
@@ -56,9 +82,18 @@ Json env_json(const std::string& name, const EnvValue& v, bool secret, const Ren
   return text(v.value);
 }
 
+// A build's env holds plain strings: redacted like a service's env (secret-like names, or
+// values the caller calls secret), references shown.
+Json build_env_json(const std::string& name, const std::string& value, const RenderOptions& o) {
+  EnvValue v;
+  v.raw = v.value = value;
+  return env_json(name, v, is_secret_like_name(name), o);
+}
+
 Json percent_or_count(const Amount& a) {
   if (!a.percent) return static_cast<long long>(std::llround(a.value));
-  return format_percent(a.value / 100.0);
+  // parse_amount keeps (n / 100) * 100
+  return shortest_percent(a.value, [&](double n) { return n / 100.0 * 100.0 == a.value; });
 }
 
 Json probe_json(const Probe& p) {
@@ -102,10 +137,10 @@ Json probe_json(const Probe& p) {
       break;
   }
   if (p.initial_delay != defaults.initial_delay) {
-    out["initial_delay"] = format_duration(p.initial_delay);
+    out["initial_delay"] = duration_text(p.initial_delay);
   }
-  if (p.period != defaults.period) out["period"] = format_duration(p.period);
-  if (p.timeout != defaults.timeout) out["timeout"] = format_duration(p.timeout);
+  if (p.period != defaults.period) out["period"] = duration_text(p.period);
+  if (p.timeout != defaults.timeout) out["timeout"] = duration_text(p.timeout);
   if (p.success_threshold != defaults.success_threshold) {
     out["success_threshold"] = p.success_threshold;
   }
@@ -115,15 +150,69 @@ Json probe_json(const Probe& p) {
   return out;
 }
 
+// The path of an http hook as one word of "METHOD /path": quoted when it holds a space or a
+// quote, which the parser's word splitting would otherwise cut or drop.
+std::string http_word(const std::string& path) {
+  if (path.find_first_of(" \t\n'\"\\") == std::string::npos) return path;
+  if (path.find('\'') == std::string::npos) return "'" + path + "'";
+  std::string out = "\"";
+  for (char c : path) {
+    if (c == '"' || c == '\\' || c == '`') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+Json hook_json(const Hook& h) {
+  Json out = Json::object();
+  if (!h.name.empty()) out["name"] = text(h.name);
+  if (!h.run.empty()) {
+    out["run"] = argv_json(h.run);
+    if (!h.dry_run.empty()) out["dry_run"] = argv_json(h.dry_run);
+    if (h.backup_keep > 0) out["backup"] = {{"dir", text(h.backup_dir)}, {"keep", h.backup_keep}};
+  } else {
+    out["http"] = h.http_method + " " + http_word(text(h.http_path));
+    Json expect = Json::object();
+    if (h.expect_status) expect["status"] = *h.expect_status;
+    if (!h.expect_json.empty()) {
+      Json fields = Json::object();
+      for (const auto& [k, v] : h.expect_json) fields[k] = text(v);
+      expect["json"] = fields;
+    }
+    if (!expect.empty()) out["expect"] = expect;
+  }
+  if (h.timeout != Hook{}.timeout) out["timeout"] = duration_text(h.timeout);
+  return out;
+}
+
+std::string_view low_traffic_name(Analysis::Inconclusive what) {
+  switch (what) {
+    case Analysis::Inconclusive::Extend:
+      return "extend";
+    case Analysis::Inconclusive::Pass:
+      return "pass";
+    case Analysis::Inconclusive::Approval:
+      return "require_approval";
+  }
+  return "extend";
+}
+
 Json analysis_json(const Analysis& a) {
   const Analysis defaults;
   Json out = Json::object();
-  if (a.interval != defaults.interval) out["interval"] = format_duration(a.interval);
-  if (a.success_rate_min) out["success_rate"] = {{"min", format_percent(*a.success_rate_min)}};
-  if (a.error_rate_max) out["error_rate"] = {{"max", format_percent(*a.error_rate_max)}};
+  if (a.interval != defaults.interval) out["interval"] = duration_text(a.interval);
+  if (a.success_rate_min) out["success_rate"] = {{"min", percent_text(*a.success_rate_min)}};
+  if (a.error_rate_max || a.error_rate_max_over_baseline) {
+    Json error_rate = Json::object();
+    if (a.error_rate_max) error_rate["max"] = percent_text(*a.error_rate_max);
+    if (a.error_rate_max_over_baseline) {
+      error_rate["max_over_baseline"] = percent_text(*a.error_rate_max_over_baseline);
+    }
+    out["error_rate"] = error_rate;
+  }
   for (const auto& rule : a.latency) {
     Json r = Json::object();
-    if (rule.max) r["max"] = format_duration(*rule.max);
+    if (rule.max) r["max"] = duration_text(*rule.max);
     if (rule.max_ratio_to_baseline) r["max_ratio_to_baseline"] = *rule.max_ratio_to_baseline;
     out["latency_" + rule.quantile] = r;
   }
@@ -133,12 +222,20 @@ Json analysis_json(const Analysis& a) {
   }
   if (a.confidence != defaults.confidence) judge["confidence"] = a.confidence;
   if (a.min_requests != defaults.min_requests) judge["min_requests"] = a.min_requests;
-  if (a.on_inconclusive != defaults.on_inconclusive) {
-    judge["on_inconclusive"] = a.on_inconclusive == Analysis::Inconclusive::Extend ? "extend"
-                               : a.on_inconclusive == Analysis::Inconclusive::Pass ? "pass"
-                                                                                   : "approval";
+  if (a.latency_tolerance != defaults.latency_tolerance) {
+    judge["tolerance"] = percent_text(a.latency_tolerance);
   }
+  if (a.sequential != defaults.sequential) judge["sequential"] = a.sequential;
   if (!judge.empty()) out["judge"] = judge;
+  // Printed under its analysis-level name; judge.on_inconclusive reads back the same.
+  if (a.on_inconclusive != defaults.on_inconclusive) {
+    out["on_low_traffic"] = std::string(low_traffic_name(a.on_inconclusive));
+  }
+  if (!a.checks.empty()) {
+    Json checks = Json::array();
+    for (const auto& c : a.checks) checks.push_back(hook_json(c));
+    out["checks"] = checks;
+  }
   if (a.failure_limit != defaults.failure_limit) out["failure_limit"] = a.failure_limit;
   return out;
 }
@@ -162,7 +259,7 @@ Json strategy_json(const Strategy& s) {
     case StrategyKind::BlueGreen:
       if (s.auto_promote) body["auto_promote"] = true;
       if (s.scale_down_delay != defaults.scale_down_delay) {
-        body["scale_down_delay"] = format_duration(s.scale_down_delay);
+        body["scale_down_delay"] = duration_text(s.scale_down_delay);
       }
       if (s.preview_port) body["preview_port"] = *s.preview_port;
       if (s.analysis) body["analysis"] = analysis_json(*s.analysis);
@@ -178,11 +275,11 @@ Json strategy_json(const Strategy& s) {
             if (step.duration.count() == 0) {
               steps.push_back({{"pause", nullptr}});
             } else {
-              steps.push_back({{"pause", format_duration(step.duration)}});
+              steps.push_back({{"pause", duration_text(step.duration)}});
             }
             break;
           case CanaryStep::Kind::Analysis:
-            steps.push_back({{"analysis", format_duration(step.duration)}});
+            steps.push_back({{"analysis", duration_text(step.duration)}});
             break;
           case CanaryStep::Kind::Approval:
             steps.push_back({{"approval", true}});
@@ -202,25 +299,6 @@ Json strategy_json(const Strategy& s) {
   }
   Json out = Json::object();
   out[std::string(name_of(s.kind))] = body;
-  return out;
-}
-
-Json hook_json(const Hook& h) {
-  Json out = Json::object();
-  if (!h.run.empty()) {
-    out["run"] = argv_json(h.run);
-  } else {
-    out["http"] = h.http_method + " " + text(h.http_path);
-    Json expect = Json::object();
-    if (h.expect_status) expect["status"] = *h.expect_status;
-    if (!h.expect_json.empty()) {
-      Json fields = Json::object();
-      for (const auto& [k, v] : h.expect_json) fields[k] = text(v);
-      expect["json"] = fields;
-    }
-    if (!expect.empty()) out["expect"] = expect;
-  }
-  if (h.timeout != Hook{}.timeout) out["timeout"] = format_duration(h.timeout);
   return out;
 }
 
@@ -278,8 +356,8 @@ Json service_json(const Service& s, const RenderOptions& o) {
   if (r.max_retries != rd.max_retries) restart["max_retries"] = r.max_retries;
   Json backoff = Json::object();
   if (r.backoff.initial != rd.backoff.initial)
-    backoff["initial"] = format_duration(r.backoff.initial);
-  if (r.backoff.max != rd.backoff.max) backoff["max"] = format_duration(r.backoff.max);
+    backoff["initial"] = duration_text(r.backoff.initial);
+  if (r.backoff.max != rd.backoff.max) backoff["max"] = duration_text(r.backoff.max);
   if (r.backoff.multiplier != rd.backoff.multiplier) backoff["multiplier"] = r.backoff.multiplier;
   if (r.backoff.jitter != rd.backoff.jitter) backoff["jitter"] = r.backoff.jitter;
   if (!backoff.empty()) restart["backoff"] = backoff;
@@ -308,13 +386,20 @@ Json service_json(const Service& s, const RenderOptions& o) {
   if (!resources.empty()) out["resources"] = resources;
   if (s.build) {
     Json build = Json::object();
-    build["command"] = command_json(s.build->command, s.build->shell);
-    if (!s.build->artifact.empty()) build["artifact"] = text(s.build->artifact);
+    const Build& b = *s.build;
+    build["command"] = command_json(b.command, b.shell);
+    if (!b.workdir.empty()) build["workdir"] = text(b.workdir);
+    if (!b.env.empty()) {
+      Json env = Json::object();
+      for (const auto& [k, v] : b.env) env[k] = build_env_json(k, v, o);
+      build["env"] = env;
+    }
+    if (b.timeout != Build{}.timeout) build["timeout"] = duration_text(b.timeout);
+    if (!b.artifact.empty()) build["artifact"] = text(b.artifact);
     out["build"] = build;
   }
   if (!s.depends_on.empty()) out["depends_on"] = texts(s.depends_on);
-  if (s.stop_timeout != defaults.stop_timeout)
-    out["stop_timeout"] = format_duration(s.stop_timeout);
+  if (s.stop_timeout != defaults.stop_timeout) out["stop_timeout"] = duration_text(s.stop_timeout);
   return out;
 }
 
@@ -338,7 +423,7 @@ Json proxy_json(const ProxySettings& p) {
   if (p.workers != defaults.workers) out["workers"] = p.workers;
   if (p.address != defaults.address) out["address"] = p.address;
   if (p.drain_timeout != defaults.drain_timeout) {
-    out["drain_timeout"] = format_duration(p.drain_timeout);
+    out["drain_timeout"] = duration_text(p.drain_timeout);
   }
   const OverrideHeaderSettings& h = p.override_header;
   const OverrideHeaderSettings& hd = defaults.override_header;

@@ -351,31 +351,72 @@ Result<Restart> parse_restart(Reader& r, const Node& node, const std::string& pa
   return out;
 }
 
+// "GET /path" or "/path" (GET).
+Status parse_http_target(Reader& r, const Node& node, const std::string& path, Hook& h) {
+  std::string text;
+  SPEC_ASSIGN(text, r.string(node, path));
+  const auto words = split_command_line(text);
+  if (words.size() == 1 && !words[0].empty() && words[0][0] == '/') {
+    h.http_method = "GET";
+    h.http_path = words[0];
+  } else if (words.size() == 2 && !words[1].empty() && words[1][0] == '/' &&
+             to_upper(words[0]) == words[0] && !words[0].empty()) {
+    h.http_method = words[0];
+    h.http_path = words[1];
+  } else {
+    return r.fail(node, path, "expected \"METHOD /path\", like \"GET /health/deep\"");
+  }
+  return {};
+}
+
+// backup: { dir: PATH, keep: N }: both required, so how many backups survive is never a guess.
+Status parse_backup(Reader& r, const Node& node, const std::string& path, Hook& h) {
+  SPEC_TRY(r.map(node, path, {"dir", "keep"}));
+  const Node* dir = node.get("dir");
+  if (!dir) {
+    return r.fail(node, path,
+                  "missing required key 'dir' (the folder the backups are written to, like "
+                  "/var/backups/shop)");
+  }
+  const std::string dp = join_path(path, "dir");
+  SPEC_ASSIGN(h.backup_dir, r.string(*dir, dp));
+  if (trim(h.backup_dir).empty()) return r.fail(*dir, dp, "the backup dir is empty");
+  const Node* keep = node.get("keep");
+  if (!keep) {
+    return r.fail(node, path,
+                  "missing required key 'keep' (how many backups to keep, from 1 to 1000)");
+  }
+  SPEC_ASSIGN(h.backup_keep, r.integer(*keep, join_path(path, "keep"), 1, 1000));
+  return {};
+}
+
+}  // namespace
+
 Result<Hook> parse_hook(Reader& r, const Node& node, const std::string& path) {
-  SPEC_TRY(r.map(node, path, {"run", "http", "expect", "timeout"}));
+  SPEC_TRY(r.map(node, path, {"name", "run", "dry_run", "backup", "http", "expect", "timeout"}));
   Hook h;
   const Node* run = node.get("run");
   const Node* http = node.get("http");
   if ((run != nullptr) == (http != nullptr)) {
     return r.fail(node, path, "a hook has exactly one of run (a command) or http (\"GET /path\")");
   }
+  if (const Node* v = node.get("name")) {
+    const std::string np = join_path(path, "name");
+    SPEC_ASSIGN(h.name, r.string(*v, np));
+    if (trim(h.name).empty()) return r.fail(*v, np, "the hook name is empty");
+  }
   if (run) SPEC_ASSIGN(h.run, parse_exec(r, *run, join_path(path, "run")));
-  if (http) {
-    const std::string hp = join_path(path, "http");
-    std::string text;
-    SPEC_ASSIGN(text, r.string(*http, hp));
-    const auto words = split_command_line(text);
-    if (words.size() == 1 && !words[0].empty() && words[0][0] == '/') {
-      h.http_method = "GET";
-      h.http_path = words[0];
-    } else if (words.size() == 2 && !words[1].empty() && words[1][0] == '/' &&
-               to_upper(words[0]) == words[0] && !words[0].empty()) {
-      h.http_method = words[0];
-      h.http_path = words[1];
-    } else {
-      return r.fail(*http, hp, "expected \"METHOD /path\", like \"GET /health/deep\"");
+  if (http) SPEC_TRY(parse_http_target(r, *http, join_path(path, "http"), h));
+  for (const char* key : {"dry_run", "backup"}) {
+    if (!run && node.get(key)) {
+      return r.fail(*node.entry(key), join_path(path, key),
+                    std::string(key) + " applies to run hooks only");
     }
   }
+  if (const Node* v = node.get("dry_run"))
+    SPEC_ASSIGN(h.dry_run, parse_exec(r, *v, join_path(path, "dry_run")));
+  if (const Node* v = node.get("backup"))
+    SPEC_TRY(parse_backup(r, *v, join_path(path, "backup"), h));
   if (const Node* v = node.get("expect")) {
     const std::string ep = join_path(path, "expect");
     if (!http) return r.fail(*node.entry("expect"), ep, "expect applies to http hooks only");
@@ -397,6 +438,8 @@ Result<Hook> parse_hook(Reader& r, const Node& node, const std::string& path) {
     SPEC_ASSIGN(h.timeout, r.duration(*v, join_path(path, "timeout")));
   return h;
 }
+
+namespace {
 
 Result<Hooks> parse_hooks(Reader& r, const Node& node, const std::string& path) {
   SPEC_TRY(r.map(node, path, {"pre_rollout", "smoke", "post_rollout", "on_rollback"}));
@@ -435,11 +478,39 @@ Result<Resources> parse_resources(Reader& r, const Node& node, const std::string
 }
 
 Result<Build> parse_build(Reader& r, const Node& node, const std::string& path) {
-  SPEC_TRY(r.map(node, path, {"command", "artifact"}));
+  SPEC_TRY(r.map(node, path, {"command", "workdir", "env", "timeout", "artifact"}));
   Build out;
   const Node* command = node.get("command");
   if (!command) return r.fail(node, path, "missing required key 'command' (how to build)");
   SPEC_TRY(r.command(*command, join_path(path, "command"), out.command, out.shell));
+  if (const Node* v = node.get("workdir"))
+    SPEC_ASSIGN(out.workdir, r.string(*v, join_path(path, "workdir")));
+  if (const Node* v = node.get("env")) {
+    const std::string ep = join_path(path, "env");
+    SPEC_TRY(r.map(*v, ep, std::vector<std::string>{}));
+    for (const auto& e : v->entries) {
+      const std::string key_path = join_path(ep, e.key);
+      if (!is_env_name(e.key)) {
+        return r.fail(e, key_path,
+                      "not a valid variable name: use letters, digits and _, not starting with a "
+                      "digit");
+      }
+      std::string& value = out.env[e.key];
+      if (!e.value.is_null()) {  // `KEY:` with nothing: an empty value, as in a service's env
+        if (!e.value.is_scalar()) {
+          return r.fail(
+              e.value, key_path,
+              "expected a string, number or bool, got " + std::string(kind_name(e.value)));
+        }
+        SPEC_ASSIGN(value, r.string(e.value, key_path));
+      }
+    }
+  }
+  if (const Node* v = node.get("timeout")) {
+    const std::string tp = join_path(path, "timeout");
+    SPEC_ASSIGN(out.timeout, r.duration(*v, tp));
+    if (out.timeout.count() <= 0) return r.fail(*v, tp, "the build timeout must be above 0");
+  }
   if (const Node* v = node.get("artifact"))
     SPEC_ASSIGN(out.artifact, r.string(*v, join_path(path, "artifact")));
   return out;

@@ -1,5 +1,9 @@
 // Parsing a service's strategy: recreate, rolling, blue_green, canary (steps, sticky) and
 // the analysis block shared by canary and blue-green.
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
 #include "core/strings.h"
 #include "spec/parser_impl.h"
 
@@ -161,6 +165,47 @@ Result<Strategy> parse_kind(Reader& r, StrategyKind kind, const Node* node,
   return s;
 }
 
+// judge.tolerance: a fraction (0.2) or a percentage (20%), 0 to 10 (1000%).
+Result<double> parse_tolerance(Reader& r, const Node& node, const std::string& path) {
+  std::string text;
+  SPEC_ASSIGN(text, r.string(node, path));
+  std::string t(trim(text));
+  const bool percent = !t.empty() && t.back() == '%';
+  if (percent) t.pop_back();
+  char* end = nullptr;
+  const double n = t.empty() ? 0 : std::strtod(t.c_str(), &end);
+  const double value = percent ? n / 100.0 : n;
+  const bool digits_only = !t.empty() && (std::isdigit(static_cast<unsigned char>(t[0])) ||
+                                          (t[0] == '.' && t.size() > 1));
+  if (!digits_only || end != t.c_str() + t.size() || !std::isfinite(n) || value < 0 || value > 10) {
+    return r.fail(node, path,
+                  "expected a fraction of the baseline from 0 to 10, like 0.2, or a percentage "
+                  "like 20%, got '" +
+                      text + "'");
+  }
+  return value;
+}
+
+Analysis::Inconclusive inconclusive_of(std::string_view what) {
+  if (what == "extend") return Analysis::Inconclusive::Extend;
+  if (what == "pass") return Analysis::Inconclusive::Pass;
+  return Analysis::Inconclusive::Approval;  // approval, require_approval
+}
+
+// analysis.checks items: http hooks without the command-only keys.
+Result<Hook> parse_check(Reader& r, const Node& node, const std::string& path) {
+  if (const MapEntry* run = node.is_map() ? node.entry("run") : nullptr) {
+    return r.fail(*run, join_path(path, "run"),
+                  "analysis checks are http checks; use hooks for commands");
+  }
+  SPEC_TRY(r.map(node, path, {"name", "http", "expect", "timeout"}));
+  if (!node.get("http")) {
+    return r.fail(node, path,
+                  "missing required key 'http' (the request to send, like \"GET /health/deep\")");
+  }
+  return parse_hook(r, node, path);
+}
+
 }  // namespace
 
 Result<Strategy> parse_strategy(Reader& r, const Node& node, const std::string& path) {
@@ -190,9 +235,10 @@ Result<Strategy> parse_strategy(Reader& r, const Node& node, const std::string& 
 }
 
 Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& path) {
-  SPEC_TRY(r.map(node, path,
-                 {"interval", "success_rate", "error_rate", "latency_p50", "latency_p90",
-                  "latency_p95", "latency_p99", "judge", "failure_limit"}));
+  SPEC_TRY(
+      r.map(node, path,
+            {"interval", "success_rate", "error_rate", "latency_p50", "latency_p90", "latency_p95",
+             "latency_p99", "judge", "on_low_traffic", "checks", "failure_limit"}));
   Analysis a;
   if (const Node* v = node.get("interval"))
     SPEC_ASSIGN(a.interval, r.duration(*v, join_path(path, "interval")));
@@ -209,10 +255,18 @@ Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& 
   }
   if (const Node* v = node.get("error_rate")) {
     const std::string ep = join_path(path, "error_rate");
-    SPEC_TRY(r.map(*v, ep, {"max"}));
-    const Node* max = v->get("max");
-    if (!max) return r.fail(*v, ep, "missing required key 'max' (a percentage, like 1%)");
-    SPEC_ASSIGN(a.error_rate_max, r.percent(*max, join_path(ep, "max")));
+    SPEC_TRY(r.map(*v, ep, {"max", "max_over_baseline"}));
+    if (const Node* max = v->get("max"))
+      SPEC_ASSIGN(a.error_rate_max, r.percent(*max, join_path(ep, "max")));
+    if (const Node* over = v->get("max_over_baseline")) {
+      SPEC_ASSIGN(a.error_rate_max_over_baseline,
+                  r.percent(*over, join_path(ep, "max_over_baseline")));
+    }
+    if (!a.error_rate_max && !a.error_rate_max_over_baseline) {
+      return r.fail(*v, ep,
+                    "give max (a percentage, like 1%) and/or max_over_baseline (how far the "
+                    "canary's error rate may exceed the stable version's, like 0.5%)");
+    }
   }
   for (const char* q : {"p50", "p90", "p95", "p99"}) {
     const std::string key = std::string("latency_") + q;
@@ -220,9 +274,15 @@ Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& 
       SPEC_ASSIGN(a.latency.emplace_back(), parse_latency(r, *v, join_path(path, key), q));
     }
   }
+  // judge.on_inconclusive and on_low_traffic set the same thing; when both are written they
+  // must agree, and the error points at whichever comes later in the file.
+  const Node* inconclusive = nullptr;
+  std::string inconclusive_path;
   if (const Node* v = node.get("judge")) {
     const std::string jp = join_path(path, "judge");
-    SPEC_TRY(r.map(*v, jp, {"method", "confidence", "min_requests", "on_inconclusive"}));
+    SPEC_TRY(r.map(
+        *v, jp,
+        {"method", "confidence", "min_requests", "tolerance", "sequential", "on_inconclusive"}));
     if (const Node* m = v->get("method")) {
       std::string method;
       SPEC_ASSIGN(method, r.choice(*m, join_path(jp, "method"), {"threshold", "statistical"}));
@@ -234,13 +294,45 @@ Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& 
     if (const Node* m = v->get("min_requests")) {
       SPEC_ASSIGN(a.min_requests, r.integer(*m, join_path(jp, "min_requests"), 0, 1'000'000'000));
     }
+    if (const Node* t = v->get("tolerance")) {
+      SPEC_ASSIGN(a.latency_tolerance, parse_tolerance(r, *t, join_path(jp, "tolerance")));
+    }
+    if (const Node* q = v->get("sequential")) {
+      SPEC_ASSIGN(a.sequential, r.boolean(*q, join_path(jp, "sequential")));
+    }
     if (const Node* o = v->get("on_inconclusive")) {
+      inconclusive_path = join_path(jp, "on_inconclusive");
       std::string what;
-      SPEC_ASSIGN(what,
-                  r.choice(*o, join_path(jp, "on_inconclusive"), {"extend", "pass", "approval"}));
-      a.on_inconclusive = what == "extend" ? Analysis::Inconclusive::Extend
-                          : what == "pass" ? Analysis::Inconclusive::Pass
-                                           : Analysis::Inconclusive::Approval;
+      SPEC_ASSIGN(what, r.choice(*o, inconclusive_path, {"extend", "pass", "approval"}));
+      a.on_inconclusive = inconclusive_of(what);
+      inconclusive = o;
+    }
+  }
+  if (const Node* v = node.get("on_low_traffic")) {
+    const std::string lp = join_path(path, "on_low_traffic");
+    std::string what;
+    SPEC_ASSIGN(what, r.choice(*v, lp, {"extend", "pass", "require_approval"}));
+    const Analysis::Inconclusive low = inconclusive_of(what);
+    if (inconclusive && low != a.on_inconclusive) {
+      const bool low_is_later = v->line > inconclusive->line ||
+                                (v->line == inconclusive->line && v->column > inconclusive->column);
+      const Node& later = low_is_later ? *v : *inconclusive;
+      const Node& earlier = low_is_later ? *inconclusive : *v;
+      const std::string& earlier_path = low_is_later ? inconclusive_path : lp;
+      return r.fail(later, low_is_later ? lp : inconclusive_path,
+                    "'" + later.text + "' disagrees with " + earlier_path + ": '" + earlier.text +
+                        "' (line " + std::to_string(earlier.line) +
+                        "); both say what a low-traffic interval does: keep one");
+    }
+    a.on_inconclusive = low;
+  }
+  if (const Node* v = node.get("checks")) {
+    const std::string cp = join_path(path, "checks");
+    SPEC_TRY(r.expect(*v, cp, Node::Kind::Sequence, "a list of http checks"));
+    for (std::size_t i = 0; i < v->items.size(); ++i) {
+      const std::string ip = join_path(cp, std::to_string(i));
+      r.record(ip, v->items[i]);
+      SPEC_ASSIGN(a.checks.emplace_back(), parse_check(r, v->items[i], ip));
     }
   }
   if (const Node* v = node.get("failure_limit")) {

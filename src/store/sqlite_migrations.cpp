@@ -1,4 +1,5 @@
 // Migration 1: revisions, deployments, deployment_events, replicas, audit.
+// Migration 2: revisions.artifact_digest (what a revision's build produced).
 #include "store/sqlite_migrations.h"
 
 namespace gantry::store {
@@ -76,6 +77,9 @@ CREATE TABLE sequences (
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 );
+)sql"},
+      {2, R"sql(
+ALTER TABLE revisions ADD COLUMN artifact_digest TEXT NOT NULL DEFAULT '';
 )sql"},
   };
   return migrations;

@@ -20,15 +20,16 @@ constexpr const char* kDeploymentColumns =
     "rollback_reason, metadata_json";
 
 constexpr const char* kRevisionColumns =
-    "id, service, environment, number, version, spec_json, spec_hash, created_at_ms";
+    "id, service, environment, number, version, spec_json, spec_hash, created_at_ms, "
+    "artifact_digest";
 
 constexpr const char* kReplicaColumns =
     "service, idx, revision_id, version, pid, start_time, port, pgid, state, restarts, "
     "started_at_ms";
 
 Revision read_revision(const Statement& s) {
-  return Revision{s.text(0), s.text(1), s.text(2), s.i32(3),
-                  s.text(4), s.text(5), s.text(6), s.i64(7)};
+  return Revision{s.text(0), s.text(1), s.text(2), s.i32(3), s.text(4),
+                  s.text(5), s.text(6), s.i64(7),  s.text(8)};
 }
 
 Deployment read_deployment(const Statement& s) {
@@ -126,10 +127,29 @@ class SqliteStore final : public Store {
 
   Status put_revision(const Revision& r) override {
     auto s = db_.prepare(std::string("INSERT INTO revisions (") + kRevisionColumns +
-                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!s) return s.error();
     s->bind(1, r.id).bind(2, r.service).bind(3, r.environment).bind(4, r.number);
     s->bind(5, r.version).bind(6, r.spec_json).bind(7, r.spec_hash).bind(8, r.created_at_ms);
+    s->bind(9, r.artifact_digest);
+    return s->run();
+  }
+
+  Status set_revision_artifact(const std::string& id, const std::string& digest) override {
+    auto current = get_revision(id);
+    if (!current) return current.error();
+    if (!current->has_value()) {
+      return make_error(ErrorCode::NotFound, "no revision '" + id + "'");
+    }
+    const std::string& had = (*current)->artifact_digest;
+    if (had == digest) return {};
+    if (!had.empty()) {
+      return make_error(ErrorCode::Conflict, "revision " + id + " was built as " + had +
+                                                 "; a revision's artifact never changes");
+    }
+    auto s = db_.prepare("UPDATE revisions SET artifact_digest = ?2 WHERE id = ?1");
+    if (!s) return s.error();
+    s->bind(1, id).bind(2, digest);
     return s->run();
   }
 

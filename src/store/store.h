@@ -24,6 +24,7 @@ struct Revision {
   std::string spec_json;    // the resolved service spec
   std::string spec_hash;    // sha-like digest of spec_json: same hash, same revision
   std::int64_t created_at_ms = 0;
+  std::string artifact_digest;  // "sha256:..." of what its build produced; "" = no build yet
   friend bool operator==(const Revision&, const Revision&) = default;
 };
 
@@ -120,6 +121,9 @@ class Store {
                                                                 const std::string& hash) = 0;
   virtual Result<std::vector<Revision>> list_revisions(const std::string& service, int limit) = 0;
   virtual Result<int> next_revision_number(const std::string& service) = 0;
+  // Records what the revision's build produced, once: the same digest again is fine, another
+  // one is a Conflict (a revision is immutable once built).
+  virtual Status set_revision_artifact(const std::string& id, const std::string& digest) = 0;
 
   virtual Status put_deployment(const Deployment& deployment) = 0;  // insert or replace
   virtual Result<std::optional<Deployment>> get_deployment(const std::string& id) = 0;

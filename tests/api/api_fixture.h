@@ -96,6 +96,21 @@ class TestController : public daemon::Controller {
     });
   }
   void shutdown(std::function<void()> done) override { done(); }
+  // Deployments are the daemon's tests' business (tests/e2e): here they are refused.
+  Result<daemon::DeployResult> deploy(const daemon::DeployRequest&) override {
+    return make_error(ErrorCode::Conflict, "the test controller deploys nothing");
+  }
+  Result<store::Deployment> rollback(const std::string&, const std::string&,
+                                     const std::string&) override {
+    return make_error(ErrorCode::Conflict, "the test controller rolls nothing back");
+  }
+  Result<store::Deployment> act(const std::string& service, daemon::RolloutAction, bool,
+                                const std::string&) override {
+    return make_error(ErrorCode::Conflict, "no deployment of " + service + " is under way");
+  }
+  std::optional<rollout::RolloutView> rollout_view(const std::string&) override {
+    return std::nullopt;
+  }
 
   std::vector<std::string> restarted() {
     std::lock_guard lock(mu_);

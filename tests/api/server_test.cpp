@@ -148,7 +148,7 @@ TEST_F(ApiTest, StopWithUnknownFieldDoesNotStop) {
 
 TEST_F(ApiTest, DeploymentsEventsAndRevisionsComeFromTheStore) {
   auto& store = controller_->store();
-  store::Revision rev{"api-r1", "api", "staging", 1, "v1", R"({"replicas":2})", "h1", 1000};
+  store::Revision rev{"api-r1", "api", "staging", 1, "v1", R"({"replicas":2})", "h1", 1000, ""};
   ASSERT_TRUE(store.put_revision(rev).ok());
   store::Deployment d;
   d.id = "d-000001";

@@ -47,7 +47,8 @@ class StoreConformance : public ::testing::TestWithParam<StoreFactory> {
                     "v" + std::to_string(number),
                     "{\"replicas\":2}",
                     "hash" + std::to_string(number),
-                    1000 + number};
+                    1000 + number,
+                    ""};
   }
   static Deployment deployment(const std::string& id, const Revision& rev) {
     Deployment d;

@@ -36,6 +36,21 @@ TEST_P(StoreConformance, RefusesADuplicateRevisionId) {
   EXPECT_EQ(again.error().code, ErrorCode::Conflict);
 }
 
+TEST_P(StoreConformance, RecordsARevisionsArtifactDigestOnce) {
+  ASSERT_TRUE(store_->put_revision(revision("api", 1)));
+  ASSERT_TRUE(store_->set_revision_artifact("api-r1", "sha256:aa"));
+  ASSERT_TRUE(store_->set_revision_artifact("api-r1", "sha256:aa"));  // the same again is fine
+  auto other = store_->set_revision_artifact("api-r1", "sha256:bb");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::Conflict);
+  auto got = store_->get_revision("api-r1");
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->artifact_digest, "sha256:aa");
+  auto missing = store_->set_revision_artifact("api-r9", "sha256:aa");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::NotFound);
+}
+
 TEST_P(StoreConformance, RecordsDeploymentsNewestFirstWithTheirEvents) {
   const auto r1 = revision("api", 1), r2 = revision("api", 2);
   ASSERT_TRUE(store_->put_revision(r1));
