@@ -40,6 +40,9 @@ struct Criteria {
   std::uint64_t min_requests = 50;  // per version; the baseline's only matters to
                                     // baseline-relative and statistical checks
   double latency_tolerance = 0.2;   // allowed Hodges-Lehmann shift, fraction of baseline median
+  // ... and never less than this (µs): a shift of a few tens of µs (a fresh replica's cold
+  // connections) is no slowdown a user sees, however significant.
+  double latency_min_shift_micros = 1000;
 };
 
 // Refuses criteria the judge cannot use, naming the field (key_path relative to the analysis

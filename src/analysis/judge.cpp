@@ -96,9 +96,13 @@ Check judge_latency(const Criteria& c, const Sample& baseline, const Sample& can
   st.baseline_median_micros = quantile_micros(baseline.latency, 50);
   const double p = st.mann_whitney.p_value;
   const double shift = st.hodges_lehmann_micros;
-  const double allowed = c.latency_tolerance * st.baseline_median_micros;
-  const std::string tolerance = format("%g%% of stable median %s", c.latency_tolerance * 100,
-                                       ms(st.baseline_median_micros).c_str());
+  const double relative = c.latency_tolerance * st.baseline_median_micros;
+  const double allowed = std::max(relative, c.latency_min_shift_micros);
+  const std::string tolerance =
+      relative >= c.latency_min_shift_micros
+          ? format("%g%% of stable median %s", c.latency_tolerance * 100,
+                   ms(st.baseline_median_micros).c_str())
+          : format("the minimum shift %s", ms(c.latency_min_shift_micros).c_str());
   Check k{"judge_latency", true, p, alpha, ""};
   if (p >= alpha) {
     k.detail = format("canary not significantly slower: Mann-Whitney p %s >= alpha %s, shift %s%s",

@@ -149,6 +149,7 @@ Result<std::unique_ptr<proxy::ProxyServer>> start_proxy(const spec::Spec& spec) 
   proxy::ProxyOptions options;
   options.workers = *workers;
   options.timeouts.drain = spec.proxy.drain_timeout;
+  options.hold = std::chrono::duration_cast<std::chrono::milliseconds>(spec.proxy.hold_timeout);
   auto server = proxy::ProxyServer::start(options);
   if (!server) return server.error();
   for (const auto& s : spec.services) {

@@ -341,6 +341,13 @@ Line line_for(const std::string& type, const json& data, const EventStyle& style
     if (const std::string port = text_of(data, "port"); !port.empty()) detail += ", port " + port;
     return {"replica", detail};
   }
+  if (type == "replica.ready" && data.contains("ready") && data["ready"].is_number()) {
+    // The rollout's count of the new version's ready replicas.
+    return {"replica",
+            text_of(data, "version") + " " + std::to_string(int_of(data, "ready")) + " ready of " +
+                std::to_string(int_of(data, "live")) + " started",
+            kGreen};
+  }
   if (type == "replica.ready") return {"replica", replica_text(data, style, "ready"), kGreen};
   if (type == "replica.exited") {
     std::string detail = replica_text(data, style, "exited");
@@ -620,7 +627,9 @@ int follow_deployments(const FollowOptions& options, const std::vector<json>& st
       timed_out = true;
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Reading new events is cheap for the daemon (one indexed query): look often, so the
+    // command returns within a few ms of the end.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 
   std::vector<std::string> statuses;

@@ -40,10 +40,15 @@ struct ProbeLoop::State : std::enable_shared_from_this<ProbeLoop::State> {
   void record(ProbeResult result, std::uint64_t gen, Clock::time_point started) {
     in_flight = {};
     ++runs;
+    // Until the first verdict, a failure within the first period is the process still coming
+    // up: look again soon (5, 10, 20 ms ... up to the period) instead of a whole period later,
+    // and do not count it against failure_threshold (a startup budget keeps its length).
+    const bool settling =
+        !passing.has_value() && !result.ok() && started < first_due + config.period;
     if (result.ok()) {
       ++successes;
       failures = 0;
-    } else {
+    } else if (!settling) {
       ++failures;
       successes = 0;
     }
@@ -57,6 +62,12 @@ struct ProbeLoop::State : std::enable_shared_from_this<ProbeLoop::State> {
       passing = next;
       if (on_change) on_change(*passing, *last);
       if (!live(gen)) return;
+    }
+    if (settling) {
+      const auto quick = std::min<Duration>(
+          std::chrono::milliseconds(5 << std::min<std::uint64_t>(runs - 1, 16)), config.period);
+      schedule(std::min(started + quick, first_due + config.period));
+      return;
     }
     schedule(started + config.period);
   }
@@ -76,6 +87,7 @@ struct ProbeLoop::State : std::enable_shared_from_this<ProbeLoop::State> {
   int successes = 0;
   int failures = 0;
   std::uint64_t runs = 0;
+  Clock::time_point first_due{};  // when the first probe of this start() was due
 };
 
 ProbeLoop::ProbeLoop(boost::asio::io_context& io, ProbeConfig config, ChangeHandler on_change)
@@ -89,7 +101,8 @@ void ProbeLoop::start() {
   if (state_->running) return;
   state_->running = true;
   ++state_->generation;
-  state_->schedule(Clock::now() + state_->config.initial_delay);
+  state_->first_due = Clock::now() + state_->config.initial_delay;
+  state_->schedule(state_->first_due);
 }
 
 void ProbeLoop::stop() {

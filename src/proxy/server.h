@@ -42,6 +42,9 @@ struct ProxyOptions {
   int connect_retries = 2;
   // Idle keep-alive connections kept per replica per worker.
   std::size_t max_idle_per_replica = 1024;
+  // A request whose version has no ready replica waits up to this long for one (a recreate
+  // deploy, a restart) before it gets 503. 0 = 503 at once.
+  std::chrono::milliseconds hold{0};
 };
 
 // One version's merged numbers (all workers).

@@ -114,6 +114,8 @@ class Session {
                                           bool may_replay);
   asio::awaitable<void> tunnel();
   asio::awaitable<void> pump_to_client(asio::steady_timer* other_done, bool* finished);
+  // True when the version has a replica in the table now.
+  static bool has_replica(const RouteSnapshot& route, std::size_t version);
   asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to, Buffer& pending);
   asio::awaitable<void> send_generated(int status, std::string_view detail);
   asio::awaitable<bool> write_client(std::string_view a, std::string_view b = {});
@@ -273,7 +275,29 @@ asio::awaitable<Session::Outcome> Session::handle_request() {
   } else if (sr.sticky().mode == StickyMode::Header) {
     vr.sticky_key = head.header(sr.sticky().name);
   }
-  const std::size_t version = choose_version(sr, vr).index;
+  std::size_t version = choose_version(sr, vr).index;
+  if (!has_replica(*route, version) && w_.options().hold.count() > 0) {
+    // No replica of that version is ready (a recreate between its old and new replicas, a
+    // restart after a crash): hold the request until one is, rather than fail it. `sr` views
+    // the first snapshot, which `first` keeps alive; sticky and override choices stay as made.
+    const std::shared_ptr<const RouteSnapshot> first = route;
+    const auto until = Clock::now() + w_.options().hold;
+    asio::steady_timer wait(w_.io());
+    boost::system::error_code ec;
+    while (Clock::now() < until) {
+      wait.expires_after(std::chrono::milliseconds(5));
+      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      w_.refresh_if_needed();
+      route = listener_->route;
+      if (route->route == nullptr || route->versions.empty()) break;
+      version = choose_version(*route->route, vr).index;
+      if (has_replica(*route, version)) break;
+    }
+    if (route->route == nullptr || route->versions.empty()) {
+      co_await send_generated(503, fmt::format("no route for service '{}'", listener_->service));
+      co_return Outcome::Close;
+    }
+  }
   VersionStats& stats = *route->versions[version].stats;
   stats.on_request();
   stats.add_bytes_in(head.head_bytes);
@@ -368,6 +392,11 @@ asio::awaitable<Session::Outcome> Session::handle_request() {
     detach_replica(false);
     fresh_only = true;
   }
+}
+
+bool Session::has_replica(const RouteSnapshot& route, std::size_t version) {
+  const auto& replicas = route.versions[version].replicas;
+  return std::any_of(replicas.begin(), replicas.end(), [](const auto& r) { return r->in_table; });
 }
 
 asio::awaitable<bool> Session::connect_upstream(const RouteSnapshot& route, std::size_t version,

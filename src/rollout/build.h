@@ -27,8 +27,9 @@ struct BuildResult {
   bool ok = false;
   int exit_code = -1;  // -1 when killed or not started
   bool timed_out = false;
-  // One line: "exited with status 0", "exited with status 2", "timed out after 10m",
-  // "exited with status 0 but produced no artifact dist/app: No such file or directory".
+  // One line: "exited with status 0", "exited with status 0, artifact sha256:...", "exited with
+  // status 2", "timed out after 10m", "exited with status 0 but produced no artifact dist/app
+  // (...: No such file or directory)".
   std::string detail;
   std::vector<std::string> last_lines;  // the last 20 lines of output
   std::chrono::milliseconds took{0};    // the command and the digest

@@ -194,7 +194,7 @@ bool RolloutImpl::at_once_rules() {
       (p == Status_::Promoting && state_.stage != "drain" && state_.stage != "hooks");
   if (!watching) return false;
   const VersionHealth h = fleet_.health(plan_.candidate.id);
-  if (h.ready != last_ready_reported_) {
+  if (h.ready != last_ready_reported_ && (h.ready > 0 || last_ready_reported_ > 0)) {
     last_ready_reported_ = h.ready;
     emit("replica.ready", {{"version", cand_version()}, {"ready", h.ready}, {"live", h.live}});
   }

@@ -150,6 +150,8 @@ struct Analysis {
   // Statistical judge: the canary's latency may exceed the baseline's by this fraction of the
   // baseline median (Hodges-Lehmann shift) before a significant difference fails (judge.tolerance).
   double latency_tolerance = 0.2;
+  // ... but a shift below this is never a failure (judge.min_shift).
+  Duration latency_min_shift{1ms};
   // Statistical judge: also test the interval so far on every tick and fail at once on
   // overwhelming evidence (judge.sequential), instead of waiting for the interval's end.
   bool sequential = true;
@@ -251,6 +253,8 @@ struct ProxySettings {
   std::string address = "0.0.0.0";  // an IPv4 or IPv6 literal
   Duration drain_timeout{30s};      // a replica taken out of the routing table is stopped at
                                     // the latest this long after (its streams are then closed)
+  Duration hold_timeout{10s};       // a request that finds no ready replica waits this long
+                                    // for one before its 503 (0 = none)
   OverrideHeaderSettings override_header;
 };
 

@@ -57,7 +57,8 @@ Result<OverrideHeaderSettings> parse_override_header(Reader& r, const Node& node
 
 Result<ProxySettings> parse_proxy(Reader& r, const Node& node) {
   const std::string path = "proxy";
-  SPEC_TRY(r.map(node, path, {"workers", "address", "drain_timeout", "override_header"}));
+  SPEC_TRY(r.map(node, path,
+                 {"workers", "address", "drain_timeout", "hold_timeout", "override_header"}));
   ProxySettings p;
   if (const Node* v = node.get("workers")) {
     long long n = 0;
@@ -86,6 +87,13 @@ Result<ProxySettings> parse_proxy(Reader& r, const Node& node) {
     SPEC_ASSIGN(p.drain_timeout, r.duration(*v, dp));
     if (p.drain_timeout <= Duration{0} || p.drain_timeout > kMaxDrain) {
       return r.fail(*v, dp, "must be more than 0 and at most 24h, like 30s");
+    }
+  }
+  if (const Node* v = node.get("hold_timeout")) {
+    const std::string hp = join_path(path, "hold_timeout");
+    SPEC_ASSIGN(p.hold_timeout, r.duration(*v, hp));
+    if (p.hold_timeout < Duration{0} || p.hold_timeout > std::chrono::minutes(10)) {
+      return r.fail(*v, hp, "must be from 0 (no holding) to 10m, like 10s");
     }
   }
   if (const Node* v = node.get("override_header")) {

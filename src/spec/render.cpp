@@ -225,6 +225,9 @@ Json analysis_json(const Analysis& a) {
   if (a.latency_tolerance != defaults.latency_tolerance) {
     judge["tolerance"] = percent_text(a.latency_tolerance);
   }
+  if (a.latency_min_shift != defaults.latency_min_shift) {
+    judge["min_shift"] = duration_text(a.latency_min_shift);
+  }
   if (a.sequential != defaults.sequential) judge["sequential"] = a.sequential;
   if (!judge.empty()) out["judge"] = judge;
   // Printed under its analysis-level name; judge.on_inconclusive reads back the same.
@@ -422,6 +425,7 @@ Json proxy_json(const ProxySettings& p) {
   Json out = Json::object();
   if (p.workers != defaults.workers) out["workers"] = p.workers;
   if (p.address != defaults.address) out["address"] = p.address;
+  if (p.hold_timeout != defaults.hold_timeout) out["hold_timeout"] = duration_text(p.hold_timeout);
   if (p.drain_timeout != defaults.drain_timeout) {
     out["drain_timeout"] = duration_text(p.drain_timeout);
   }

@@ -282,7 +282,8 @@ Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& 
     const std::string jp = join_path(path, "judge");
     SPEC_TRY(r.map(
         *v, jp,
-        {"method", "confidence", "min_requests", "tolerance", "sequential", "on_inconclusive"}));
+        {"method", "confidence", "min_requests", "tolerance", "min_shift", "sequential",
+         "on_inconclusive"}));
     if (const Node* m = v->get("method")) {
       std::string method;
       SPEC_ASSIGN(method, r.choice(*m, join_path(jp, "method"), {"threshold", "statistical"}));
@@ -296,6 +297,9 @@ Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& 
     }
     if (const Node* t = v->get("tolerance")) {
       SPEC_ASSIGN(a.latency_tolerance, parse_tolerance(r, *t, join_path(jp, "tolerance")));
+    }
+    if (const Node* m = v->get("min_shift")) {
+      SPEC_ASSIGN(a.latency_min_shift, r.duration(*m, join_path(jp, "min_shift")));
     }
     if (const Node* q = v->get("sequential")) {
       SPEC_ASSIGN(a.sequential, r.boolean(*q, join_path(jp, "sequential")));

@@ -53,6 +53,22 @@ TEST(ProbeLoop, StateIsUnknownUntilAThresholdIsReached) {
   EXPECT_EQ(loop.last_result()->detail, "HTTP 200");
 }
 
+TEST(ProbeLoop, LooksAgainSoonWhileAFreshProcessComesUpWithoutSpendingItsBudget) {
+  // A replica not listening yet: the first period's failures are retried quickly (a deploy
+  // does not wait a whole readiness period for its first verdict) and do not count against
+  // failure_threshold (a startup budget keeps its length).
+  boost::asio::io_context io;
+  auto c = loop_config(closed_port());
+  c.period = 60s;
+  c.failure_threshold = 1;
+  ProbeLoop loop(io, c, [](bool, const ProbeResult&) {});
+  loop.start();
+  ASSERT_TRUE(run_until(io, [&] { return loop.probes_run() >= 3; }));
+  loop.stop();
+  EXPECT_FALSE(loop.passing().has_value());
+  EXPECT_EQ(loop.consecutive_failures(), 0);
+}
+
 TEST(ProbeLoop, FlipsToFailingOnlyAfterFailureThresholdAndBack) {
   ExampleApp app;
   ASSERT_TRUE(app.ready()) << app.output();

@@ -85,6 +85,37 @@ TEST(ProxyServerErrors, VersionWithoutReplicasGets503) {
   EXPECT_NE(res->body.find("rid-for-503"), std::string::npos) << res->body;
 }
 
+TEST(ProxyServerErrors, WithHoldARequestWaitsForAReplicaInsteadOf503) {
+  // A recreate deploy: for a moment the version has no ready replica. With options.hold the
+  // request waits for the table that brings one, and is answered by it.
+  auto options = test_options();
+  options.hold = 20s;
+  auto proxy = start_proxy(options);
+  ASSERT_TRUE(proxy);
+  ASSERT_TRUE(publish(proxy, {route({{"v1", 100, {}}})}));
+  auto client = proxy.connect();
+  ASSERT_TRUE(client.send_all(get_request("/held")));
+  TestUpstream upstream;
+  // Without the hold this request would have its 503 by now or a moment later; with it, the
+  // table that brings a replica answers it.
+  ASSERT_TRUE(publish(proxy, {route({{"v1", 100, {replica("up-0", upstream.port())}}})}));
+  auto res = client.read_final_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(upstream.request_count(), 1u);
+}
+
+TEST(ProxyServerErrors, WithHoldAVersionThatNeverGetsAReplicaStillGets503) {
+  auto options = test_options();
+  options.hold = 100ms;
+  auto proxy = start_proxy(options);
+  ASSERT_TRUE(proxy);
+  ASSERT_TRUE(publish(proxy, {route({{"v1", 100, {}}})}));
+  auto res = get_once(proxy.port, "/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+}
+
 TEST(ProxyServerErrors, UpstreamNeverAnsweringGets504) {
   TestUpstream upstream([](const Message&, Socket&) { return Reply::Hang; });
   auto options = test_options();

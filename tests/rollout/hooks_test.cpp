@@ -301,9 +301,11 @@ TEST(CommandHook, TearingDownTheIoContextKillsTheCommand) {
   bool called = false;
   {
     asio::io_context io;
-    run_command_hook(io, sh("echo $$ > pgid; sleep 300"), context(dir), nullptr,
-                     [&](HookResult) { called = true; });
-    ASSERT_TRUE(run_until(io, [&] { return fs::exists(dir / "pgid"); }));
+    bool started = false;
+    run_command_hook(
+        io, sh("echo $$ > pgid; echo started; sleep 300"), context(dir),
+        [&](const OutputLine&) { started = true; }, [&](HookResult) { called = true; });
+    ASSERT_TRUE(run_until(io, [&] { return started; }));
   }
   EXPECT_FALSE(called);
   const int pgid = read_int(dir / "pgid");

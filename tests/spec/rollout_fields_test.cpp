@@ -265,6 +265,7 @@ TEST(SpecAnalysis, ParsesTheNewKeys) {
   EXPECT_DOUBLE_EQ(*a.error_rate_max, 0.01);
   EXPECT_DOUBLE_EQ(*a.error_rate_max_over_baseline, 0.005);
   EXPECT_DOUBLE_EQ(a.latency_tolerance, 0.35);
+  EXPECT_EQ(a.latency_min_shift, 3ms);
   EXPECT_FALSE(a.sequential);
   EXPECT_EQ(a.on_inconclusive, Analysis::Inconclusive::Approval);
   ASSERT_EQ(a.checks.size(), 2u);
