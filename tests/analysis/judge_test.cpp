@@ -179,6 +179,22 @@ TEST(Judge, AMicrosecondShiftOfAFreshReplicaIsNoSlowdown) {
   EXPECT_EQ(slow.reason, find(slow, "judge_latency")->detail);
 }
 
+TEST(Judge, ARatioOfSubMillisecondQuantilesWithinTheMinimumShiftPasses) {
+  // Regression (the demo): canary p95 3.0ms against stable p95 0.6ms is 5x, but 2.4ms apart
+  // it fails; 0.3ms against 0.1ms (3x, 0.2ms apart) does not.
+  Criteria c = typical();
+  c.latency_min_shift_micros = 1000;
+  const auto close = judge(c, sample(5000, 0, lognormal(5000, 100, 1)),
+                           sample(1000, 0, lognormal(1000, 300, 2)));
+  const Check* ratio = find(close, "latency_p95_ratio");
+  EXPECT_TRUE(ratio->ok) << ratio->detail;
+  EXPECT_GT(ratio->value, 2.0);
+  EXPECT_NE(ratio->detail.find("but within 1.0ms of it"), std::string::npos) << ratio->detail;
+  const auto far = judge(c, sample(5000, 0, lognormal(5000, 600, 3)),
+                         sample(1000, 0, lognormal(1000, 3000, 4)));
+  EXPECT_FALSE(find(far, "latency_p95_ratio")->ok);
+}
+
 TEST(Judge, InconclusiveUnderMinRequests) {
   // Even 12 failures out of 12 do not fail: too few to judge.
   const auto v = judge(typical(), sample(9000, 0, lognormal(9000, 12'000, 7)), sample(12, 12, {}));

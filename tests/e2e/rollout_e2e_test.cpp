@@ -41,7 +41,7 @@ class RolloutStrategy : public RolloutE2e {
   // Deploys v2 under steady load; afterwards only v2 runs and answers, and history says so.
   // `lossless`: no request may fail on the way (every strategy but recreate).
   void deploy_v2_under_load(const std::string& strategy, int replicas, bool lossless) {
-    write_spec({replicas, strategy});
+    write_spec(replicas, strategy);
     up_and_ready(replicas);
     Load& load = start_load();
     ASSERT_TRUE(wait_until([&] { return load.ok() >= 20 || load.failed() > 0; }));
@@ -60,7 +60,9 @@ class RolloutStrategy : public RolloutE2e {
     const auto versions = load.take_versions();
     EXPECT_EQ(versions.size(), 1u) << "answers after the rollout came from more than v2";
     EXPECT_GT(versions.count("v2"), 0u);
-    if (lossless) EXPECT_EQ(load.failed(), 0) << errors_of(load);
+    if (lossless) {
+      EXPECT_EQ(load.failed(), 0) << errors_of(load);
+    }
 
     // status: the new version on every replica, each a live process.
     const json s = service();
@@ -162,9 +164,9 @@ class RolloutRollbackRule : public RolloutE2e {
 };
 
 TEST_F(RolloutRollbackRule, ErrorRateOfTheCanaryUnderLoad) {
-  write_spec({2, canary_holding("analysis: 20s",
-                                "{ interval: 300ms, success_rate: { min: 90% }, judge: { method: "
-                                "statistical, min_requests: 20 }, failure_limit: 2 }")});
+  write_spec(2, canary_holding("analysis: 20s",
+                               "{ interval: 300ms, success_rate: { min: 90% }, judge: { method: "
+                               "statistical, min_requests: 20 }, failure_limit: 2 }"));
   up_and_ready(2);
   Load& load = start_load();
   ASSERT_TRUE(wait_until([&] { return load.ok() >= 20 || load.failed() > 0; }));
@@ -186,7 +188,7 @@ TEST_F(RolloutRollbackRule, ErrorRateOfTheCanaryUnderLoad) {
 }
 
 TEST_F(RolloutRollbackRule, CrashOfANewReplica) {
-  write_spec({2, canary_holding("pause: 30s")});
+  write_spec(2, canary_holding("pause: 30s"));
   up_and_ready(2);
   const std::string id = expect_rolled_back({"--set", "APP_CRASH_AFTER=300ms"}, {"crash"});
   EXPECT_NE(show(id)["deployment"].value("rollback_reason", "").find("crashed"), std::string::npos)
@@ -194,10 +196,10 @@ TEST_F(RolloutRollbackRule, CrashOfANewReplica) {
 }
 
 TEST_F(RolloutRollbackRule, SmokeTestThroughTheProxyBeforeAnyTrafficMoves) {
-  write_spec({2, canary_holding("pause: 30s") +
-                     "    hooks:\n"
-                     "      smoke: [ { name: deep, http: \"GET /health/deep\", expect: { status: "
-                     "200, json: { status: healthy } } } ]\n"});
+  write_spec(2, canary_holding("pause: 30s") +
+                    "    hooks:\n"
+                    "      smoke: [ { name: deep, http: \"GET /health/deep\", expect: { status: "
+                    "200, json: { status: healthy } } } ]\n");
   up_and_ready(2);
   const std::string id = expect_rolled_back({"--set", "APP_DEEP=degraded"}, {"smoke"});
   const std::string reason = show(id)["deployment"].value("rollback_reason", "");
@@ -210,8 +212,8 @@ TEST_F(RolloutRollbackRule, SmokeTestThroughTheProxyBeforeAnyTrafficMoves) {
 }
 
 TEST_F(RolloutRollbackRule, DeepHealthUnhealthyOnANewReplica) {
-  write_spec({2, canary_holding("pause: 30s"),
-              "      deep: { http: /health/deep, period: 100ms, timeout: 90ms }\n"});
+  write_spec(2, canary_holding("pause: 30s"),
+             "      deep: { http: /health/deep, period: 100ms, timeout: 90ms }\n");
   up_and_ready(2);
   const std::string id = expect_rolled_back({"--set", "APP_DEEP=unhealthy"}, {"deep_health"});
   EXPECT_NE(show(id)["deployment"].value("rollback_reason", "").find("unhealthy"),
@@ -219,10 +221,10 @@ TEST_F(RolloutRollbackRule, DeepHealthUnhealthyOnANewReplica) {
 }
 
 TEST_F(RolloutRollbackRule, LatencyOfASlowerCanary) {
-  write_spec({2, canary_holding("analysis: 20s",
-                                "{ interval: 500ms, latency_p95: { max_ratio_to_baseline: 2.0 }, "
-                                "judge: { method: statistical, min_requests: 20 }, "
-                                "failure_limit: 1 }")});
+  write_spec(2, canary_holding("analysis: 20s",
+                               "{ interval: 500ms, latency_p95: { max_ratio_to_baseline: 2.0 }, "
+                               "judge: { method: statistical, min_requests: 20 }, "
+                               "failure_limit: 1 }"));
   up_and_ready(2);
   Load& load = start_load(3);
   ASSERT_TRUE(wait_until([&] { return load.ok() >= 20 || load.failed() > 0; }));
@@ -256,7 +258,7 @@ class RolloutLowTraffic : public RolloutE2e {
 };
 
 TEST_F(RolloutLowTraffic, PassesTheAnalysisStepWithOnLowTrafficPass) {
-  write_spec({2, low_traffic_canary("pass")});
+  write_spec(2, low_traffic_canary("pass"));
   up_and_ready(2);
   auto r = deploy({"--version", "v2", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -268,7 +270,7 @@ TEST_F(RolloutLowTraffic, PassesTheAnalysisStepWithOnLowTrafficPass) {
 }
 
 TEST_F(RolloutLowTraffic, WaitsForApprovalWithOnLowTrafficRequireApproval) {
-  write_spec({2, low_traffic_canary("require_approval")});
+  write_spec(2, low_traffic_canary("require_approval"));
   up_and_ready(2);
   const std::string id = deploy_detached({"--version", "v2"});
   ASSERT_TRUE(wait_waiting_for(id, "approval")) << event_lines(id);
@@ -288,10 +290,10 @@ TEST_F(RolloutLowTraffic, WaitsForApprovalWithOnLowTrafficRequireApproval) {
 class RolloutEnvironment : public RolloutE2e {};
 
 TEST_F(RolloutEnvironment, ProductionTakesOnlyWhatSucceededInStagingAndWaitsForApproval) {
-  write_spec({1, "    strategy: { canary: { steps: [ {weight: 50}, {weight: 100} ] } }\n", "",
-              "environments:\n"
-              "  staging: { vars: { STAGE: staging } }\n"
-              "  production: { approval: required, promote_from: staging }\n"});
+  write_spec(1, "    strategy: { canary: { steps: [ {weight: 50}, {weight: 100} ] } }\n", "",
+             "environments:\n"
+             "  staging: { vars: { STAGE: staging } }\n"
+             "  production: { approval: required, promote_from: staging }\n");
   up_and_ready(1, {"--env", "staging"});
   auto staged = deploy({"--version", "v2"});
   ASSERT_EQ(staged.exit_code, 0) << staged.out << staged.err;
@@ -328,7 +330,7 @@ TEST_F(RolloutEnvironment, ProductionTakesOnlyWhatSucceededInStagingAndWaitsForA
 class RolloutAbort : public RolloutE2e {};
 
 TEST_F(RolloutAbort, StopsTheCanaryAndTheOldVersionServes) {
-  write_spec({2, canary_holding("pause: ")});
+  write_spec(2, canary_holding("pause: "));
   up_and_ready(2);
   auto following = std::async(std::launch::async, [this] { return deploy({"--version", "v2"}); });
   std::string id;
@@ -359,7 +361,7 @@ TEST_F(RolloutAbort, StopsTheCanaryAndTheOldVersionServes) {
 class RolloutRollback : public RolloutE2e {};
 
 TEST_F(RolloutRollback, PutsAnOlderVersionOrRevisionBack) {
-  write_spec({1, "    strategy: { rolling: { max_surge: 1 } }\n"});
+  write_spec(1, "    strategy: { rolling: { max_surge: 1 } }\n");
   up_and_ready(1);
   ASSERT_EQ(deploy({"--version", "v2"}).exit_code, 0);
   ASSERT_EQ(deploy({"--version", "v3"}).exit_code, 0);
@@ -392,7 +394,7 @@ TEST_F(RolloutRollback, PutsAnOlderVersionOrRevisionBack) {
 class RolloutCrashRecovery : public RolloutE2e {};
 
 TEST_F(RolloutCrashRecovery, ResumesACanaryAfterKillNineWithoutOrphans) {
-  write_spec({2, canary_holding("pause: ")});
+  write_spec(2, canary_holding("pause: "));
   up_and_ready(2);
   const std::set<int> stable = pids();
   const std::string id = deploy_detached({"--version", "v2"});
@@ -444,8 +446,8 @@ TEST_F(RolloutCrashRecovery, ResumesACanaryAfterKillNineWithoutOrphans) {
 class RolloutWebSocket : public RolloutE2e {};
 
 TEST_F(RolloutWebSocket, AnOpenSocketOnTheOldVersionFinishesAfterTheSwitch) {
-  write_spec({1, "    strategy: { blue_green: { auto_promote: true, scale_down_delay: 300ms } }\n",
-              "", "", "3s"});
+  write_spec(1, "    strategy: { blue_green: { auto_promote: true, scale_down_delay: 300ms } }\n",
+             "", "", "3s");
   up_and_ready(1);
   const std::set<int> old = pids();
   proxy::testing::WsClient ws;
@@ -475,7 +477,7 @@ TEST_F(RolloutWebSocket, AnOpenSocketOnTheOldVersionFinishesAfterTheSwitch) {
 class RolloutBuild : public RolloutE2e {};
 
 TEST_F(RolloutBuild, AFailingBuildFailsTheDeploymentAndChangesNothing) {
-  write_spec({2, "    build: { command: \"echo compiling; exit 4\" }\n"});
+  write_spec(2, "    build: { command: \"echo compiling; exit 4\" }\n");
   up_and_ready(2);
   const std::set<int> before = pids();
   auto r = deploy({"--version", "v2"});
@@ -501,7 +503,7 @@ TEST_F(RolloutBuild, AFailingBuildFailsTheDeploymentAndChangesNothing) {
 }
 
 TEST_F(RolloutBuild, RefusesToRestartAReplicaWhoseArtifactChangedSinceTheBuild) {
-  write_spec({1, "    build: { command: \"echo compiled > app.bin\", artifact: app.bin }\n"});
+  write_spec(1, "    build: { command: \"echo compiled > app.bin\", artifact: app.bin }\n");
   up_and_ready(1);
   auto r = deploy({"--version", "v2"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

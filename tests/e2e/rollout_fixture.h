@@ -77,15 +77,6 @@ inline json api_get(const std::string& socket_path, const std::string& target) {
   return json::parse(reply.substr(head_end + 4), nullptr, false);
 }
 
-// What goes into the spec of `api` besides the fixed parts (command, port, readiness probe).
-struct AppSpec {
-  int replicas = 2;
-  std::string service_extra;  // more keys of services.api, each line indented 4
-  std::string health_extra;   // more probes under services.api.health, each line indented 6
-  std::string top_extra;      // more top-level keys (environments:), before services:
-  std::string drain_timeout = "3s";
-};
-
 class RolloutE2e : public ::testing::Test {
  protected:
   static constexpr auto kDeadline = std::chrono::seconds(60);
@@ -104,22 +95,26 @@ class RolloutE2e : public ::testing::Test {
   std::string state() const { return dir_.file("state"); }
   std::string spec_path() const { return dir_.file("gantry.yaml"); }
 
-  // Writes (or rewrites: the port stays) the project's spec.
-  void write_spec(const AppSpec& a) {
+  // Writes (or rewrites: the port stays) the project's spec: `api` with its command, port,
+  // replicas and readiness probe; service_extra adds keys of services.api (lines indented 4),
+  // health_extra probes under its health (indented 6), top_extra top-level keys (environments).
+  void write_spec(int replicas, const std::string& service_extra,
+                  const std::string& health_extra = "", const std::string& top_extra = "",
+                  const std::string& drain_timeout = "3s") {
     if (port_ == 0) port_ = free_port();
     ASSERT_GT(port_, 0);
     std::ofstream(spec_path()) << "project: e2e\n"
-                               << a.top_extra << "services:\n  api:\n    command: [\""
+                               << top_extra << "services:\n  api:\n    command: [\""
                                << GANTRY_EXAMPLE_APP << "\", \"--port\", \"${PORT}\"]\n"
-                               << "    port: " << port_ << "\n    replicas: " << a.replicas
+                               << "    port: " << port_ << "\n    replicas: " << replicas
                                << "\n    stop_timeout: 2s\n"
                                   "    restart: { policy: on-failure, backoff: { initial: 100ms, "
                                   "max: 1s } }\n"
                                   "    health:\n"
                                   "      readiness: { http: /health/ready, period: 100ms, "
                                   "timeout: 90ms }\n"
-                               << a.health_extra << a.service_extra
-                               << "proxy: { address: 127.0.0.1, drain_timeout: " << a.drain_timeout
+                               << health_extra << service_extra
+                               << "proxy: { address: 127.0.0.1, drain_timeout: " << drain_timeout
                                << " }\n";
   }
 
