@@ -130,6 +130,12 @@ class RolloutImpl final : public Rollout, public std::enable_shared_from_this<Ro
   void run_hooks(const std::vector<spec::Hook>& hooks, std::string list, std::size_t i,
                  std::function<void(bool, std::string)> done);
   void set_weights(std::map<std::string, int> weights);
+  // Waits for `gantry promote` ("approval" or "promote"), telling why once; returns false (the
+  // machine does not move on).
+  bool wait_for(const std::string& what, const std::string& reason);
+  // Where smoke tests and http hooks reach the candidate: through the proxy with the override
+  // header, else the first new replica's own port.
+  HttpTarget candidate_target();
   void next_step();
 
   // Persistence: every change of phase or state goes through here before it is acted on.
@@ -473,12 +479,7 @@ bool RolloutImpl::do_progressing() {
     }
     case spec::StrategyKind::Recreate:
       if (!state_.approved) {
-        if (state_.waiting_for != "approval") {
-          state_.waiting_for = "approval";
-          emit("approval.required", {{"reason", "the environment requires approval"}});
-          persist();
-        }
-        return false;
+        return wait_for("approval", "the environment requires approval");
       }
       set_weights({{cand_version(), 100}});
       state_.stage = "";
@@ -518,13 +519,8 @@ bool RolloutImpl::do_canary_step() {
   switch (step.kind) {
     case spec::CanaryStep::Kind::Weight: {
       if (step.weight > 0 && !state_.approved) {
-        if (state_.waiting_for != "approval") {
-          state_.waiting_for = "approval";
-          emit("approval.required",
-               {{"reason", "the environment requires approval before production traffic moves"}});
-          persist();
-        }
-        return false;
+        return wait_for("approval",
+                        "the environment requires approval before production traffic moves");
       }
       if (step.weight >= 100) {
         state_.stage = "";
@@ -543,12 +539,7 @@ bool RolloutImpl::do_canary_step() {
     }
     case spec::CanaryStep::Kind::Pause:
       if (step.duration.count() == 0) {
-        if (state_.waiting_for != "promote") {
-          state_.waiting_for = "promote";
-          emit("approval.required", {{"reason", "paused until 'gantry promote'"}});
-          persist();
-        }
-        return false;
+        return wait_for("promote", "paused until 'gantry promote'");
       }
       if (elapsed < step.duration.count()) return false;
       next_step();
@@ -586,24 +577,14 @@ bool RolloutImpl::do_canary_step() {
       return false;
     }
     case spec::CanaryStep::Kind::Approval:
-      if (state_.waiting_for != "approval") {
-        state_.waiting_for = "approval";
-        emit("approval.required", {{"reason", "an approval step: 'gantry promote' to go on"}});
-        persist();
-      }
-      return false;
+      return wait_for("approval", "an approval step: 'gantry promote' to go on");
   }
   return false;
 }
 
 bool RolloutImpl::do_rolling() {
   if (!state_.approved) {
-    if (state_.waiting_for != "approval") {
-      state_.waiting_for = "approval";
-      emit("approval.required", {{"reason", "the environment requires approval"}});
-      persist();
-    }
-    return false;
+    return wait_for("approval", "the environment requires approval");
   }
   const int n = replicas();
   const int surge = std::max(amount_of(plan_.candidate_spec.strategy.max_surge, n, true), 0);
@@ -761,21 +742,33 @@ void RolloutImpl::set_weights(std::map<std::string, int> weights) {
   emit("weight.changed", {{"weights", weights}});
 }
 
-void RolloutImpl::run_smoke(std::function<void(bool, std::string)> done) {
-  const auto& hooks = plan_.candidate_spec.hooks.smoke;
-  auto target = fleet_.preview(cand_version());
+bool RolloutImpl::wait_for(const std::string& what, const std::string& reason) {
+  if (state_.waiting_for != what) {
+    state_.waiting_for = what;
+    emit("approval.required", {{"reason", reason}, {"waiting_for", what}});
+    persist();
+  }
+  return false;
+}
+
+HttpTarget RolloutImpl::candidate_target() {
   HttpTarget t;
-  if (target) {
+  if (auto target = fleet_.preview(cand_version())) {
     t.host = target->host;
     t.port = target->port;
     t.headers = target->headers;
-  } else {
-    const auto h = fleet_.health(plan_.candidate.id);
-    if (h.ports.empty()) {
-      done(true, "");  // no port anywhere: smoke tests have nothing to call
-      return;
-    }
+  } else if (const auto h = fleet_.health(plan_.candidate.id); !h.ports.empty()) {
     t.port = h.ports.front();
+  }
+  return t;
+}
+
+void RolloutImpl::run_smoke(std::function<void(bool, std::string)> done) {
+  const auto& hooks = plan_.candidate_spec.hooks.smoke;
+  const HttpTarget t = candidate_target();
+  if (t.port == 0) {
+    done(true, "");  // no port anywhere: smoke tests have nothing to call
+    return;
   }
   auto self = shared_from_this();
   auto next = std::make_shared<std::function<void(std::size_t)>>();
@@ -827,17 +820,7 @@ void RolloutImpl::run_hooks(const std::vector<spec::Hook>& hooks, std::string li
   };
   if (hook.run.empty()) {
     self->emit("hook.started", {{"hook", label}, {"kind", "http"}});
-    auto target = fleet_.preview(cand_version());
-    HttpTarget t;
-    if (target) {
-      t.host = target->host;
-      t.port = target->port;
-      t.headers = target->headers;
-    } else {
-      const auto h = fleet_.health(plan_.candidate.id);
-      if (!h.ports.empty()) t.port = h.ports.front();
-    }
-    run_http_check(io_, hook, t, after);
+    run_http_check(io_, hook, candidate_target(), after);
     return;
   }
   emit("hook.started", {{"hook", label}, {"kind", "command"}, {"run", hook.run}});
