@@ -259,6 +259,7 @@ void ControllerImpl::start_service(ServiceState& s) {
   while (s.live_count(s.revision.id) < s.spec->replicas) {
     auto unit =
         ReplicaUnit::create(context(), *s.spec, s.free_index(), s.revision.id, s.revision.version);
+    unit->expect_artifact(s.revision.artifact_digest);  // as in replace_surging
     s.add(unit);
     if (auto st = unit->start(); !st) {
       s.start_error = true;
@@ -477,6 +478,9 @@ void ControllerImpl::replace_surging(const std::string& service, Unit old,
   auto& s = services_.at(service);
   auto unit =
       ReplicaUnit::create(context(), *s.spec, s.free_index(), s.revision.id, s.revision.version);
+  // A restart starts the revision's replicas anew: only from the artifact its build recorded
+  // (as a rollout's do), so an artifact edited since is refused instead of run.
+  unit->expect_artifact(s.revision.artifact_digest);
   s.add(unit);
   auto started = unit->start();
   if (!started) {
@@ -504,6 +508,7 @@ void ControllerImpl::replace_in_place(const std::string& service, Unit old,
     }
     auto& s = services_.at(service);
     auto unit = ReplicaUnit::create(context(), *s.spec, index, s.revision.id, s.revision.version);
+    unit->expect_artifact(s.revision.artifact_digest);  // as in replace_surging
     s.add(unit);
     if (auto started = unit->start(); !started) {
       next(not_started(service, *unit, started.error()));

@@ -39,8 +39,8 @@ json only_deployment(const RunResult& r) {
 class RolloutStrategy : public RolloutE2e {
  protected:
   // Deploys v2 under steady load; afterwards only v2 runs and answers, and history says so.
-  // `lossless`: no request may fail on the way (every strategy but recreate).
-  void deploy_v2_under_load(const std::string& strategy, int replicas, bool lossless) {
+  // No request may fail on the way, whatever the strategy.
+  void deploy_v2_under_load(const std::string& strategy, int replicas) {
     write_spec(replicas, strategy);
     up_and_ready(replicas);
     Load& load = start_load();
@@ -60,9 +60,7 @@ class RolloutStrategy : public RolloutE2e {
     const auto versions = load.take_versions();
     EXPECT_EQ(versions.size(), 1u) << "answers after the rollout came from more than v2";
     EXPECT_GT(versions.count("v2"), 0u);
-    if (lossless) {
-      EXPECT_EQ(load.failed(), 0) << errors_of(load);
-    }
+    EXPECT_EQ(load.failed(), 0) << errors_of(load);
 
     // status: the new version on every replica, each a live process.
     const json s = service();
@@ -96,7 +94,7 @@ TEST_F(RolloutStrategy, CanaryMovesTrafficInStepsAndSucceeds) {
       "    strategy:\n"
       "      canary:\n"
       "        steps: [ {weight: 20}, {weight: 50}, {weight: 100} ]\n",
-      2, true);
+      2);
   const json d = newest_deployment();
   std::vector<int> canary_weights;
   for (const auto& e : events(d.value("id", ""), "weight.changed")) {
@@ -107,7 +105,7 @@ TEST_F(RolloutStrategy, CanaryMovesTrafficInStepsAndSucceeds) {
 
 TEST_F(RolloutStrategy, BlueGreenSwitchesAtOnceWithAutoPromote) {
   deploy_v2_under_load(
-      "    strategy: { blue_green: { auto_promote: true, scale_down_delay: 300ms } }\n", 2, true);
+      "    strategy: { blue_green: { auto_promote: true, scale_down_delay: 300ms } }\n", 2);
   const json d = newest_deployment();
   std::vector<json> weights;
   for (const auto& e : events(d.value("id", ""), "weight.changed")) weights.push_back(e["weights"]);
@@ -116,11 +114,13 @@ TEST_F(RolloutStrategy, BlueGreenSwitchesAtOnceWithAutoPromote) {
 }
 
 TEST_F(RolloutStrategy, RollingReplacesThreeReplicasOneAtATime) {
-  deploy_v2_under_load("    strategy: { rolling: { max_surge: 1 } }\n", 3, true);
+  deploy_v2_under_load("    strategy: { rolling: { max_surge: 1 } }\n", 3);
 }
 
-TEST_F(RolloutStrategy, RecreateReplacesEveryReplica) {
-  deploy_v2_under_load("    strategy: recreate\n", 2, false);
+TEST_F(RolloutStrategy, RecreateReplacesEveryReplicaWhileTheProxyHoldsRequests) {
+  // Nothing serves between the old replicas' stop and the new ones' readiness: requests wait in
+  // the proxy (proxy.hold_timeout) instead of failing.
+  deploy_v2_under_load("    strategy: recreate\n", 2);
 }
 
 // --- rollback rules --------------------------------------------------------------------------
@@ -183,7 +183,9 @@ TEST_F(RolloutRollbackRule, ErrorRateOfTheCanaryUnderLoad) {
   const long before = load.ok();
   ASSERT_TRUE(wait_until([&] { return load.ok() >= before + 50; })) << errors_of(load);
   load.finish();
-  EXPECT_EQ(load.take_versions(), (std::map<std::string, long>{{"r1", load.ok() - before}}));
+  const auto versions = load.take_versions();
+  EXPECT_EQ(versions.size(), 1u) << "v2 still answered after the rollback";
+  EXPECT_GT(versions.count("r1"), 0u);
   EXPECT_EQ(load.failed(), failed_before) << errors_of(load);
 }
 
@@ -221,15 +223,20 @@ TEST_F(RolloutRollbackRule, DeepHealthUnhealthyOnANewReplica) {
 }
 
 TEST_F(RolloutRollbackRule, LatencyOfASlowerCanary) {
+  // The threshold judge: no early looks, the verdict at the end of an interval decides.
   write_spec(2, canary_holding("analysis: 20s",
                                "{ interval: 500ms, latency_p95: { max_ratio_to_baseline: 2.0 }, "
-                               "judge: { method: statistical, min_requests: 20 }, "
-                               "failure_limit: 1 }"));
+                               "judge: { min_requests: 20 }, failure_limit: 1 }"));
   up_and_ready(2);
   Load& load = start_load(3);
   ASSERT_TRUE(wait_until([&] { return load.ok() >= 20 || load.failed() > 0; }));
-  expect_rolled_back({"--set", "APP_LATENCY=40ms"},
-                     {"latency_p95_ratio", "latency_p95", "judge_latency"});
+  const std::string id = expect_rolled_back({"--set", "APP_LATENCY=40ms"}, {"latency_p95_ratio"});
+  const auto failed = events(id, "analysis.failed");
+  ASSERT_EQ(failed.size(), 1u) << event_lines(id);
+  EXPECT_EQ(failed[0].value("early", true), false) << failed[0].dump(2);
+  EXPECT_GT(failed[0]["canary"].value("p95_ms", 0.0),
+            2 * failed[0]["baseline"].value("p95_ms", 0.0))
+      << failed[0].dump(2);
   load.finish();
   EXPECT_EQ(load.failed(), 0) << "a slow canary is slow, not failing\n" << errors_of(load);
 }
@@ -251,7 +258,8 @@ class RolloutLowTraffic : public RolloutE2e {
     ASSERT_FALSE(samples.empty()) << event_lines(id);
     for (const auto& s : samples) {
       EXPECT_EQ(s["outcome"], "inconclusive") << s.dump();
-      EXPECT_NE(s.value("reason", "").find("min_requests 50"), std::string::npos) << s.dump();
+      // "canary had no requests", or "canary had 12 requests, below min_requests 50"
+      EXPECT_EQ(s.value("reason", "").rfind("canary had ", 0), 0u) << s.dump();
     }
     EXPECT_TRUE(events(id, "analysis.failed").empty()) << event_lines(id);
   }
@@ -297,8 +305,12 @@ TEST_F(RolloutEnvironment, ProductionTakesOnlyWhatSucceededInStagingAndWaitsForA
   up_and_ready(1, {"--env", "staging"});
   auto staged = deploy({"--version", "v2"});
   ASSERT_EQ(staged.exit_code, 0) << staged.out << staged.err;
+  const int staging_daemon = daemon_pid();
   auto stop = gantry({"stop"});
   ASSERT_EQ(stop.exit_code, 0) << stop.out << stop.err;
+  // `gantry stop` returns once the API socket is gone; the daemon still holds the state dir's
+  // lock for a moment after that, and a `gantry up` then would be refused.
+  ASSERT_TRUE(wait_until([&] { return !alive(staging_daemon); }));
 
   up_and_ready(1, {"--env", "production"});
   const std::string first = service_now().value("version", "");

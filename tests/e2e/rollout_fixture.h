@@ -12,10 +12,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -82,6 +86,15 @@ class RolloutE2e : public ::testing::Test {
   static constexpr auto kDeadline = std::chrono::seconds(60);
 
   void TearDown() override {
+    if (HasFailure()) {
+      // What the daemon did, for the failure report: every deployment with its events.
+      const json list = api("/v1/deployments?limit=20");
+      if (list.is_object() && list["deployments"].is_array()) {
+        for (const auto& d : list["deployments"]) {
+          std::cerr << "deployment " << d.dump() << "\n" << event_lines(d.value("id", ""));
+        }
+      }
+    }
     if (load_) load_->finish();
     run_gantry({"stop", "--state-dir", state(), "--timeout", "20s"});
     const int daemon = daemon_pid();
