@@ -1,5 +1,9 @@
 // `gantry stop`: asks the daemon to stop every replica and exit, then waits until its socket
-// no longer answers.
+// no longer answers and the daemon has let go of the state dir.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <ctime>
 #include <iostream>
 
@@ -8,6 +12,20 @@
 #include "cli/daemon_client.h"
 
 namespace gantry::cli {
+
+namespace {
+
+// True when no process holds STATE_DIR/daemon.pid's lock (the daemon takes it for its life).
+bool lock_released(const std::string& state_dir) {
+  const std::string path = state_dir + "/daemon.pid";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;  // no pid file: no daemon ever held it
+  const bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+  ::close(fd);  // closing drops the lock we may have taken
+  return free;
+}
+
+}  // namespace
 
 namespace {
 
@@ -64,7 +82,9 @@ void add_stop_command(CLI::App& app, int& exit_code) {
     const auto deadline = started + *timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       auto answer = api::call(socket, "GET", "/v1/status", {}, kProbeTimeout);
-      if (!answer && answer.error().code == ErrorCode::NotFound) {
+      // Gone once its socket is and it let go of the state dir's lock (its pid file): a
+      // `gantry up` right after is not refused as "another daemon is running".
+      if (!answer && answer.error().code == ErrorCode::NotFound && lock_released(state_dir)) {
         const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - started);
         std::cout << "Stopped in " << human_duration(took.count()) << "\n";
