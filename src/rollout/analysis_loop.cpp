@@ -26,8 +26,8 @@ analysis::Criteria to_criteria(const spec::Analysis& a) {
   c.confidence = a.confidence;
   c.min_requests = static_cast<std::uint64_t>(std::max(a.min_requests, 0));
   c.latency_tolerance = a.latency_tolerance;
-  c.latency_min_shift_micros =
-      static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(a.latency_min_shift).count());
+  c.latency_min_shift_micros = static_cast<double>(
+      std::chrono::duration_cast<std::chrono::microseconds>(a.latency_min_shift).count());
   return c;
 }
 

@@ -280,10 +280,9 @@ Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& 
   std::string inconclusive_path;
   if (const Node* v = node.get("judge")) {
     const std::string jp = join_path(path, "judge");
-    SPEC_TRY(r.map(
-        *v, jp,
-        {"method", "confidence", "min_requests", "tolerance", "min_shift", "sequential",
-         "on_inconclusive"}));
+    SPEC_TRY(r.map(*v, jp,
+                   {"method", "confidence", "min_requests", "tolerance", "min_shift", "sequential",
+                    "on_inconclusive"}));
     if (const Node* m = v->get("method")) {
       std::string method;
       SPEC_ASSIGN(method, r.choice(*m, join_path(jp, "method"), {"threshold", "statistical"}));

@@ -169,8 +169,8 @@ TEST(Judge, AMicrosecondShiftOfAFreshReplicaIsNoSlowdown) {
   // median, but under the 1ms minimum shift: no failure. A 3x slower 5ms service still fails.
   Criteria c;
   c.statistical = true;
-  const auto fast = judge(c, sample(5000, 0, lognormal(5000, 45, 1)),
-                          sample(1000, 0, lognormal(1000, 120, 2)));
+  const auto fast =
+      judge(c, sample(5000, 0, lognormal(5000, 45, 1)), sample(1000, 0, lognormal(1000, 120, 2)));
   EXPECT_EQ(fast.outcome, Outcome::Pass) << fast.reason;
   EXPECT_LT(fast.statistics.mann_whitney.p_value, 1e-6);
   const auto slow = judge(c, sample(5000, 0, lognormal(5000, 5000, 3)),
@@ -184,14 +184,14 @@ TEST(Judge, ARatioOfSubMillisecondQuantilesWithinTheMinimumShiftPasses) {
   // it fails; 0.3ms against 0.1ms (3x, 0.2ms apart) does not.
   Criteria c = typical();
   c.latency_min_shift_micros = 1000;
-  const auto close = judge(c, sample(5000, 0, lognormal(5000, 100, 1)),
-                           sample(1000, 0, lognormal(1000, 300, 2)));
+  const auto close =
+      judge(c, sample(5000, 0, lognormal(5000, 100, 1)), sample(1000, 0, lognormal(1000, 300, 2)));
   const Check* ratio = find(close, "latency_p95_ratio");
   EXPECT_TRUE(ratio->ok) << ratio->detail;
   EXPECT_GT(ratio->value, 2.0);
   EXPECT_NE(ratio->detail.find("but within 1.0ms of it"), std::string::npos) << ratio->detail;
-  const auto far = judge(c, sample(5000, 0, lognormal(5000, 600, 3)),
-                         sample(1000, 0, lognormal(1000, 3000, 4)));
+  const auto far =
+      judge(c, sample(5000, 0, lognormal(5000, 600, 3)), sample(1000, 0, lognormal(1000, 3000, 4)));
   EXPECT_FALSE(find(far, "latency_p95_ratio")->ok);
 }
 
