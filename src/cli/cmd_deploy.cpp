@@ -83,11 +83,9 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
       "  gantry deploy api --env production --detach\n"
       "  gantry deploy worker --format json | jq '.deployments[].status'\n");
   cmd->callback([options, &exit_code] {
-    auto timeout = parse_duration(options->timeout);
+    auto timeout = parse_timeout_flag(options->timeout);
     if (!timeout) {
-      exit_code = report_error(make_error(
-          ErrorCode::Invalid,
-          "--timeout: '" + options->timeout + "' is not a duration; use one like 90s, 10m or 1h"));
+      exit_code = report_error(timeout.error());
       return;
     }
     auto sets = parse_set_arguments(options->sets);

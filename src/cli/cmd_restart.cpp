@@ -45,11 +45,9 @@ void add_restart_command(CLI::App& app, int& exit_code) {
       "  gantry restart api\n"
       "  gantry restart worker --state-dir /srv/shop/.gantry\n");
   cmd->callback([options, &exit_code] {
-    auto timeout = parse_duration(options->timeout);
+    auto timeout = parse_timeout_flag(options->timeout);
     if (!timeout) {
-      exit_code = report_error(make_error(
-          ErrorCode::Invalid,
-          "--timeout: '" + options->timeout + "' is not a duration; use one like 90s, 10m or 1h"));
+      exit_code = report_error(timeout.error());
       return;
     }
     const std::string state_dir = state_dir_of(options->daemon);

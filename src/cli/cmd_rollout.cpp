@@ -137,11 +137,9 @@ void add_rollback_command(CLI::App& app, int& exit_code) {
       "  gantry rollback api --to v1\n"
       "  gantry rollback api --to api-r3 --detach\n");
   cmd->callback([options, &exit_code] {
-    auto timeout = parse_duration(options->timeout);
+    auto timeout = parse_timeout_flag(options->timeout);
     if (!timeout) {
-      exit_code = report_error(make_error(
-          ErrorCode::Invalid,
-          "--timeout: '" + options->timeout + "' is not a duration; use one like 90s, 10m or 1h"));
+      exit_code = report_error(timeout.error());
       return;
     }
     json request{{"by", triggered_by()}};

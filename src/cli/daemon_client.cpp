@@ -31,6 +31,15 @@ std::string socket_path_in(const std::string& state_dir) {
   return (std::filesystem::path(state_dir) / "gantry.sock").string();
 }
 
+Result<Duration> parse_timeout_flag(const std::string& text) {
+  auto timeout = parse_duration(text);
+  if (!timeout) {
+    return make_error(ErrorCode::Invalid,
+                      "--timeout: '" + text + "' is not a duration; use one like 90s, 10m or 1h");
+  }
+  return *timeout;
+}
+
 std::string no_daemon_message(const std::string& state_dir) {
   return "gantry: no daemon is running for " + state_dir + " (start one with 'gantry up')";
 }

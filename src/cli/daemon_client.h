@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/result.h"
 #include "core/units.h"
 
 namespace gantry::cli {
@@ -35,6 +36,9 @@ std::string socket_path_in(const std::string& state_dir);
 int call_daemon(const std::string& state_dir, std::string_view method, std::string_view target,
                 nlohmann::json& out, Duration timeout = std::chrono::seconds(30),
                 std::string_view body = {});
+
+// The value of a command's --timeout flag (90s, 10m, 1h); an Invalid error naming the flag.
+Result<Duration> parse_timeout_flag(const std::string& text);
 
 // "gantry: no daemon is running for STATE_DIR (start one with 'gantry up')"
 std::string no_daemon_message(const std::string& state_dir);

@@ -44,7 +44,9 @@ class ServiceFleet final : public rollout::Fleet {
 // One service: its current revision and its live replicas (of any revision), sorted by index.
 // An index is unique among the live replicas; a replica leaves the list once it is stopped.
 struct ServiceState {
-  const spec::Service* spec = nullptr;  // the current revision's spec (an entry of spec_)
+  // The current revision's spec: an entry of the controller's spec_, replaced in place when a
+  // deployment makes another revision current (so the address stays valid).
+  spec::Service* spec = nullptr;
   store::Revision revision;             // the current (stable) revision
   std::string deployment_id;  // the deployment `up` recorded for a new revision, until done
   std::vector<Unit> replicas;

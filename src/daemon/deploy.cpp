@@ -158,7 +158,7 @@ void ServiceFleet::make_current(const store::Revision& revision, const spec::Ser
   if (it == controller_.services_.end()) return;
   ServiceState& s = it->second;
   // The spec_ entry keeps its address: ServiceState::spec and the replicas' views stay valid.
-  *const_cast<spec::Service*>(s.spec) = spec;
+  *s.spec = spec;
   s.revision = revision;
   controller_.candidate_specs_.erase(revision.id);
 }
@@ -581,7 +581,7 @@ bool ControllerImpl::resume_from_store(ServiceState& st, const spec::Service& fi
              runtime::is_same_process({r.pid, r.start_time, r.pgid});
     });
   };
-  spec::Service& entry = *const_cast<spec::Service*>(st.spec);
+  spec::Service& entry = *st.spec;
   store::Deployment d = (*latest)[0];
   if (!store::is_terminal(d.status) && d.strategy != "up") {
     std::string why;

@@ -8,27 +8,17 @@
 #include <fstream>
 
 #include "rollout/artifact_impl.h"
+#include "support/temp_dir.h"
 
 namespace gantry::rollout {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+// A fresh directory per test (tests/support/temp_dir.h), named for this suite.
+class TempDir : public gantry::testing::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "gantry-artifact-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-
- private:
-  std::string path_;
+  TempDir() : gantry::testing::TempDir("gantry-artifact") {}
 };
 
 void write(const std::string& path, const std::string& content) {

@@ -12,6 +12,7 @@
 #include "core/asio.h"
 #include "probe/probe_test_util.h"
 #include "rollout/artifact.h"
+#include "support/temp_dir.h"
 
 namespace gantry::rollout {
 namespace {
@@ -23,21 +24,10 @@ using probe::testing::run_until;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class TempDir {
+// A fresh directory per test (tests/support/temp_dir.h), named for this suite.
+class TempDir : public gantry::testing::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "gantry-build-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-
- private:
-  std::string path_;
+  TempDir() : gantry::testing::TempDir("gantry-build") {}
 };
 
 BuildContext context(const TempDir& dir) {

@@ -14,6 +14,7 @@
 #include "probe/probe_test_util.h"
 #include "runtime/process.h"
 #include "support/poll.h"
+#include "support/temp_dir.h"
 
 namespace gantry::rollout {
 namespace {
@@ -26,22 +27,10 @@ using probe::testing::run_until;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// A fresh directory, removed with everything in it at the end of the test.
-class TempDir {
+// A fresh directory per test (tests/support/temp_dir.h), named for this suite.
+class TempDir : public gantry::testing::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "gantry-hooks-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-
- private:
-  std::string path_;
+  TempDir() : gantry::testing::TempDir("gantry-hooks") {}
 };
 
 spec::Hook sh(const std::string& script, Duration timeout = 60s) {
