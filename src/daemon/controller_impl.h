@@ -47,7 +47,7 @@ struct ServiceState {
   // The current revision's spec: an entry of the controller's spec_, replaced in place when a
   // deployment makes another revision current (so the address stays valid).
   spec::Service* spec = nullptr;
-  store::Revision revision;             // the current (stable) revision
+  store::Revision revision;   // the current (stable) revision
   std::string deployment_id;  // the deployment `up` recorded for a new revision, until done
   std::vector<Unit> replicas;
   bool started = false;
