@@ -6,6 +6,9 @@ FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 GANTRY := $(BUILD)/gantry
+# ccache: paths relative to the checkout, so a fresh clone elsewhere (CI) hits the same cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 .PHONY: all deps build test test-unit test-asan demo bench fuzz format clean
 
@@ -21,6 +24,7 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS)
 
 test-unit: build
+	scripts/browser-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 $(ASAN_BUILD)/build.ninja: CMakeLists.txt
@@ -28,6 +32,7 @@ $(ASAN_BUILD)/build.ninja: CMakeLists.txt
 
 test-asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
+	scripts/browser-deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 

@@ -4,9 +4,12 @@
 
 #include <sys/un.h>
 
+#include <array>
+#include <cstdlib>
 #include <optional>
 
 #include "core/asio.h"
+#include "core/strings.h"
 
 namespace gantry::api {
 
@@ -91,6 +94,69 @@ Result<ApiResponse> call(const std::string& socket_path, std::string_view method
   response.status = static_cast<int>(parser.get().result_int());
   response.body = std::move(parser.get().body());
   return response;
+}
+
+Status stream_events(const std::string& socket_path, std::string_view target,
+                     const std::function<bool(const StreamedEvent&)>& on_event) {
+  const Location where{socket_path, 0, 0};
+  if (socket_path.size() >= sizeof(sockaddr_un::sun_path)) {
+    return make_error(ErrorCode::Invalid, "socket path too long for a unix socket", where);
+  }
+  asio::io_context io;
+  Local::socket socket(io);
+  beast::error_code ec;
+  socket.connect(Local::endpoint(socket_path), ec);
+  if (ec) {
+    if (ec == asio::error::connection_refused || ec.value() == ENOENT) {
+      return make_error(ErrorCode::NotFound, "no daemon is listening (" + ec.message() + ")",
+                        where);
+    }
+    return make_error(ErrorCode::Io, "cannot connect: " + ec.message(), where);
+  }
+  const std::string request = "GET " + std::string(target) +
+                              " HTTP/1.1\r\nHost: gantry\r\nUser-Agent: gantry-cli\r\n"
+                              "Accept: text/event-stream\r\n\r\n";
+  asio::write(socket, asio::buffer(request), ec);
+  if (ec) return make_error(ErrorCode::Io, "cannot send the request: " + ec.message(), where);
+  // The head, then either an error body (a JSON reply) or the stream.
+  std::string buffer;
+  std::array<char, 16384> chunk{};
+  std::size_t head_end = std::string::npos;
+  while (head_end == std::string::npos) {
+    const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
+    if (ec) return make_error(ErrorCode::Io, "the daemon closed the stream: " + ec.message(), where);
+    buffer.append(chunk.data(), n);
+    head_end = buffer.find("\r\n\r\n");
+  }
+  const std::string head = buffer.substr(0, head_end);
+  buffer.erase(0, head_end + 4);
+  const int status = head.size() > 12 ? std::atoi(head.c_str() + 9) : 0;
+  if (status != 200) {
+    // Read the rest of the error body (Content-Length bounded, the server closes or keeps).
+    while (buffer.find('}') == std::string::npos) {
+      const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
+      if (ec) break;
+      buffer.append(chunk.data(), n);
+    }
+    return make_error(status >= 500 ? ErrorCode::Internal : ErrorCode::Invalid, buffer, where);
+  }
+  while (true) {
+    std::size_t end;
+    while ((end = buffer.find("\n\n")) != std::string::npos) {
+      StreamedEvent event;
+      for (const auto& line : split(std::string_view(buffer).substr(0, end), '\n')) {
+        if (line.starts_with("id: ")) event.id = line.substr(4);
+        else if (line.starts_with("event: ")) event.type = line.substr(7);
+        else if (line.starts_with("data: ")) event.data += line.substr(6);
+      }
+      buffer.erase(0, end + 2);
+      if (!event.type.empty() && !on_event(event)) return {};
+    }
+    const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
+    if (ec == asio::error::eof) return {};
+    if (ec) return make_error(ErrorCode::Io, "the event stream broke: " + ec.message(), where);
+    buffer.append(chunk.data(), n);
+  }
 }
 
 }  // namespace gantry::api

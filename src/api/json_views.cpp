@@ -1,6 +1,6 @@
 // JSON forms of service and replica snapshots, deployments, events and revisions (docs/api.md).
 #include "api/json_views_impl.h"
-#include "api/timestamp.h"
+#include "core/timestamp.h"
 
 namespace gantry::api {
 
@@ -86,9 +86,18 @@ json to_json(const store::Deployment& d) {
 }
 
 json to_json(const store::DeploymentEvent& e) {
+  // The same object as the event stream's (telemetry::event_json); deployment_id is the name
+  // this list used before the stream existed.
   return json{
-      {"id", e.id},     {"deployment_id", e.deployment_id},       {"at", format_timestamp(e.at_ms)},
-      {"type", e.type}, {"data", parse_stored_json(e.data_json)},
+      {"id", e.id},
+      {"at", format_timestamp(e.at_ms)},
+      {"type", e.type},
+      {"deployment", e.deployment_id},
+      {"deployment_id", e.deployment_id},
+      {"service", e.service},
+      {"environment", e.environment},
+      {"version", e.version},
+      {"data", parse_stored_json(e.data_json)},
   };
 }
 

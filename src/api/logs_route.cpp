@@ -4,7 +4,7 @@
 #include <set>
 
 #include "api/routes_impl.h"
-#include "api/timestamp.h"
+#include "core/timestamp.h"
 #include "core/strings.h"
 #include "core/units.h"
 #include "runtime/log_pump.h"

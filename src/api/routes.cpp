@@ -6,6 +6,7 @@
 #include "api/json_views_impl.h"
 #include "api/routes_impl.h"
 #include "core/strings.h"
+#include "telemetry/dora.h"
 
 namespace gantry::api {
 
@@ -58,7 +59,8 @@ HttpReply unknown_service(const daemon::Controller& controller, const std::strin
                          (names.empty() ? "" : " (services: " + join(names, ", ") + ")"));
 }
 
-// POST bodies: empty, or a JSON object whose fields are all in `allowed`.
+}  // namespace
+
 Result<json> parse_body(std::string_view body, std::initializer_list<std::string_view> allowed) {
   if (trim(body).empty()) return json::object();
   json parsed;
@@ -84,6 +86,8 @@ Result<json> parse_body(std::string_view body, std::initializer_list<std::string
   }
   return parsed;
 }
+
+namespace {
 
 HttpReply serve_status(daemon::Controller& controller) {
   json services = json::array();
@@ -117,37 +121,6 @@ HttpReply serve_deployments(daemon::Controller& controller, const Query& query) 
   return json_reply(200, json{{"deployments", std::move(out)}});
 }
 
-HttpReply serve_events(daemon::Controller& controller, const Query& query) {
-  if (auto ok = check_params(query, {"deployment", "after"}); !ok) return error_reply(ok.error());
-  auto it = query.find("deployment");
-  if (it == query.end() || it->second.empty()) {
-    return error_reply(400, "bad_request",
-                       "the deployment parameter is required: /v1/events?deployment=ID "
-                       "(ids are listed by /v1/deployments)");
-  }
-  const std::string& id = it->second;
-  std::int64_t after = 0;
-  if (auto a = query.find("after"); a != query.end()) {
-    const auto& text = a->second;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), after);
-    if (ec != std::errc() || end != text.data() + text.size() || after < 0) {
-      return error_reply(400, "bad_request",
-                         "after: '" + text +
-                             "' is not valid; expected an event id (a whole "
-                             "number, 0 or more)");
-    }
-  }
-  auto deployment = controller.store().get_deployment(id);
-  if (!deployment) return error_reply(deployment.error());
-  if (!deployment->has_value()) {
-    return error_reply(404, "not_found", "no deployment '" + id + "'");
-  }
-  auto events = controller.store().list_events(id, after);
-  if (!events) return error_reply(events.error());
-  json out = json::array();
-  for (const auto& e : *events) out.push_back(to_json(e));
-  return json_reply(200, json{{"events", std::move(out)}});
-}
 
 HttpReply serve_revisions(daemon::Controller& controller, const Query& query) {
   if (auto ok = check_params(query, {"service", "limit"}); !ok) return error_reply(ok.error());
@@ -184,9 +157,24 @@ Result<std::string> string_field(const json& body, std::string_view name) {
   return it->get<std::string>();
 }
 
+// commit_time: an RFC 3339 string or a whole number of unix seconds.
+Result<std::int64_t> commit_time_field(const json& value) {
+  if (value.is_number_unsigned() || value.is_string()) {
+    auto at = telemetry::parse_point_in_time(value.is_string()
+                                                 ? value.get<std::string>()
+                                                 : std::to_string(value.get<std::uint64_t>()));
+    if (!at) return make_error(ErrorCode::Invalid, "commit_time: " + at.error().message);
+    return at;
+  }
+  return make_error(ErrorCode::Invalid,
+                    std::string("commit_time: expected an RFC 3339 string or unix seconds, got ") +
+                        (value.is_number() ? "a negative or fractional number" : value.type_name()));
+}
+
 HttpReply serve_deploy(daemon::Controller& controller, std::string_view body) {
   auto parsed = parse_body(
-      body, {"service", "version", "commit", "set", "strategy", "environment", "triggered_by"});
+      body, {"service", "version", "commit", "commit_time", "set", "strategy", "environment",
+             "triggered_by"});
   if (!parsed) return error_reply(parsed.error());
   daemon::DeployRequest request;
   for (auto [field, out] :
@@ -197,6 +185,11 @@ HttpReply serve_deploy(daemon::Controller& controller, std::string_view body) {
     auto v = string_field(*parsed, field);
     if (!v) return error_reply(v.error());
     *out = std::move(*v);
+  }
+  if (auto it = parsed->find("commit_time"); it != parsed->end() && !it->is_null()) {
+    auto at = commit_time_field(*it);
+    if (!at) return error_reply(at.error());
+    request.commit_time_ms = *at;
   }
   if (auto it = parsed->find("set"); it != parsed->end() && !it->is_null()) {
     if (!it->is_object()) {
@@ -309,7 +302,13 @@ constexpr Route kRoutes[] = {
     {"/v1/deployments/{}", "GET"},
     {"/v1/events", "GET"},
     {"/v1/revisions", "GET"},
+    {"/v1/dora", "GET"},
+    {"/v1/notifications", "GET"},
+    {"/v1/tokens", "GET"},
+    {"/v1/tokens", "POST"},
+    {"/v1/tokens/{}", "DELETE"},
     {"/v1/stop", "POST"},
+    {"/metrics", "GET"},
 };
 
 // Matches path against pattern, collecting "{}" segments (still percent-encoded).
@@ -409,8 +408,11 @@ Result<std::optional<int>> int_param(const Query& query, std::string_view name, 
   return std::optional<int>(value);
 }
 
-void handle_request(daemon::Controller& controller, std::string_view method,
-                    std::string_view target, std::string_view body, const Respond& respond) {
+void handle_request(daemon::Controller& controller, const Request& request,
+                    const Respond& respond) {
+  const std::string_view method = request.method;
+  const std::string_view target = request.target;
+  const std::string_view body = request.body;
   const auto qmark = target.find('?');
   const std::string_view path = target.substr(0, qmark);
   const std::string_view query_text =
@@ -441,7 +443,8 @@ void handle_request(daemon::Controller& controller, std::string_view method,
                                    "; the API serves /v1/status, /v1/services/NAME, "
                                    "/v1/services/NAME/{restart,promote,abort,pause,resume,"
                                    "rollback}, /v1/deploy, /v1/logs, /v1/deployments, "
-                                   "/v1/deployments/ID, /v1/events, /v1/revisions, /v1/stop"));
+                                   "/v1/deployments/ID, /v1/events, /v1/revisions, /v1/dora, "
+                                   "/v1/notifications, /v1/tokens, /v1/stop, /metrics"));
   }
 
   auto query = parse_query(query_text);
@@ -485,9 +488,17 @@ void handle_request(daemon::Controller& controller, std::string_view method,
   } else if (pattern == "/v1/deployments") {
     respond(serve_deployments(controller, *query));
   } else if (pattern == "/v1/events") {
-    respond(serve_events(controller, *query));
+    respond(serve_events(controller, request, *query));
+  } else if (pattern == "/v1/tokens" || pattern == "/v1/tokens/{}") {
+    if (no_params()) respond(serve_tokens(controller, request, args));
+  } else if (pattern == "/metrics") {
+    if (no_params()) respond(serve_metrics(controller));
   } else if (pattern == "/v1/revisions") {
     respond(serve_revisions(controller, *query));
+  } else if (pattern == "/v1/dora") {
+    respond(serve_dora(controller, *query));
+  } else if (pattern == "/v1/notifications") {
+    respond(serve_notifications(controller, *query));
   } else if (pattern == "/v1/stop") {
     if (no_params()) respond(serve_stop(body));
   } else {

@@ -10,6 +10,11 @@
 
 namespace gantry::cli {
 
+// `gantry dora` (cmd_dora.cpp); declared here rather than in command.h, which it does not own.
+void add_dora_command(CLI::App& app, int& exit_code);
+// `gantry notifications` (cmd_notifications.cpp), declared here for the same reason.
+void add_notifications_command(CLI::App& app, int& exit_code);
+
 void add_spec_options(CLI::App* cmd, SpecOptions& options) {
   cmd->add_option("-f,--file", options.file, "Spec file")
       ->default_val("gantry.yaml")
@@ -66,6 +71,10 @@ int run(int argc, char** argv) {
   add_deploy_command(app, exit_code);
   add_rollout_commands(app, exit_code);
   add_show_command(app, exit_code);
+  add_events_command(app, exit_code);
+  add_tokens_command(app, exit_code);
+  add_dora_command(app, exit_code);
+  add_notifications_command(app, exit_code);
   add_log_pump_command(app, exit_code);
 
   try {

@@ -7,6 +7,8 @@
 #include "cli/daemon_client.h"
 #include "cli/progress.h"
 #include "core/strings.h"
+#include "core/timestamp.h"
+#include "telemetry/dora.h"
 
 namespace gantry::cli {
 
@@ -31,6 +33,7 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
     std::string service;
     std::string version;
     std::string commit;
+    std::string commit_time;
     std::vector<std::string> sets;
     std::string strategy;
     std::string environment;
@@ -56,6 +59,10 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
       ->type_name("V");
   cmd->add_option("--commit", options->commit, "Commit the new revision is built from")
       ->type_name("SHA");
+  cmd->add_option("--commit-time", options->commit_time,
+                  "When that commit was made: RFC 3339 or unix seconds (default: git's committer "
+                  "time when the spec's folder is in the repository)")
+      ->type_name("TIME");
   cmd->add_option("--set", options->sets,
                   "Override an environment variable of the new revision (repeatable)")
       ->type_name("KEY=VALUE");
@@ -79,6 +86,7 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
       "Examples:\n"
       "  gantry deploy                             # every service whose spec changed\n"
       "  gantry deploy api --version v2 --commit 3f9c2e1\n"
+      "  gantry deploy api --commit 3f9c2e1 --commit-time 2026-03-01T14:05:00Z\n"
       "  gantry deploy api --set LOG_LEVEL=debug --strategy canary\n"
       "  gantry deploy api --env production --detach\n"
       "  gantry deploy worker --format json | jq '.deployments[].status'\n");
@@ -87,6 +95,16 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
     if (!timeout) {
       exit_code = report_error(timeout.error());
       return;
+    }
+    std::optional<std::int64_t> commit_time;
+    if (!options->commit_time.empty()) {
+      auto at = telemetry::parse_point_in_time(options->commit_time);
+      if (!at) {
+        exit_code =
+            report_error(make_error(ErrorCode::Invalid, "--commit-time: " + at.error().message));
+        return;
+      }
+      commit_time = *at;
     }
     auto sets = parse_set_arguments(options->sets);
     if (!sets) {
@@ -97,6 +115,7 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
     if (!options->service.empty()) request["service"] = options->service;
     if (!options->version.empty()) request["version"] = options->version;
     if (!options->commit.empty()) request["commit"] = options->commit;
+    if (commit_time) request["commit_time"] = format_timestamp(*commit_time);
     if (!sets->empty()) request["set"] = *sets;
     if (!options->strategy.empty()) request["strategy"] = options->strategy;
     if (!options->environment.empty()) request["environment"] = options->environment;

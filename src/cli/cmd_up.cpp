@@ -14,15 +14,22 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <tuple>
+#include <vector>
 
 #include "api/server.h"
 #include "cli/command.h"
 #include "cli/state_dir.h"
 #include "core/asio.h"
+#include "core/file.h"
 #include "daemon/controller.h"
+#include "daemon/notify_config.h"
 #include "lint/lint.h"
+#include "notify/notify.h"
 #include "proxy/server.h"
 #include "store/store.h"
+#include "telemetry/event_log.h"
 
 namespace gantry::cli {
 namespace {
@@ -258,6 +265,45 @@ int run_up(const UpOptions& o) {
   auto controller = daemon::start_controller(io, *spec, std::move(*store), copts);
   if (!controller) return fail(controller.error());
 
+  // The JSON-lines event log (docs/events.md): its own thread, woken by every event.
+  std::shared_ptr<telemetry::EventLog> event_log;
+  if (spec->event_log.enabled) {
+    telemetry::EventLogOptions lopts;
+    lopts.database = state_dir + "/state.db";
+    lopts.file = spec->event_log.file.empty() ? state_dir + "/events.jsonl"
+                 : std::filesystem::path(spec->event_log.file).is_absolute()
+                     ? spec->event_log.file
+                     : copts.base_dir + "/" + spec->event_log.file;
+    lopts.max_size = spec->event_log.max_size;
+    lopts.keep = spec->event_log.keep;
+    auto started = telemetry::EventLog::start(std::move(lopts));
+    if (!started) return fail(started.error());
+    event_log = std::move(*started);
+    (*controller)->events().subscribe(
+        [weak = std::weak_ptr<telemetry::EventLog>(event_log)](const store::DeploymentEvent&) {
+          if (auto log = weak.lock()) log->poke();
+        });
+  }
+
+  // Notifications (docs/notifications.md): their own thread and store connection, woken by
+  // every event; what they write themselves (notification.failed) reaches the event bus here.
+  std::shared_ptr<notify::Notifier> notifier;
+  if (!spec->notify.empty()) {
+    auto nopts = daemon::notifier_options(*spec, state_dir + "/state.db");
+    nopts.user_agent = std::string("gantry/") + GANTRY_VERSION;
+    daemon::Controller* c = controller->get();
+    nopts.on_event_written = [&io, c](const store::DeploymentEvent&) {
+      asio::post(io, [c] { c->events().catch_up(); });
+    };
+    auto started = notify::Notifier::start(std::move(nopts));
+    if (!started) return fail(started.error());
+    notifier = std::move(*started);
+    (*controller)->events().subscribe(
+        [weak = std::weak_ptr<notify::Notifier>(notifier)](const store::DeploymentEvent&) {
+          if (auto n = weak.lock()) n->poke();
+        });
+  }
+
   bool stopping = false;
   auto stop = [&] {
     if (stopping) return;
@@ -275,6 +321,25 @@ int run_up(const UpOptions& o) {
   const std::string socket_path = state_dir + "/gantry.sock";
   auto server = api::ApiServer::start(io, **controller, socket_path, stop);
   if (!server) return fail(server.error());
+  // The TCP listeners the spec asks for (api:, metrics:). The address actually bound (port 0
+  // picks one) goes to STATE_DIR/api.addr and metrics.addr for scripts and tests.
+  std::vector<std::unique_ptr<api::ApiServer>> tcp_servers;
+  std::vector<std::string> addr_files;
+  for (const auto& [address, mode, name] :
+       {std::tuple{spec->listen.api, api::ApiServer::Mode::Api, "api"},
+        std::tuple{spec->listen.metrics, api::ApiServer::Mode::Metrics, "metrics"}}) {
+    if (address.empty()) continue;
+    auto tcp = api::ApiServer::listen_tcp(io, **controller, address, mode, stop);
+    if (!tcp) return fail(tcp.error());
+    const std::string file = state_dir + "/" + name + ".addr";
+    if (auto st = write_file_atomic(file, (*tcp)->address() + "\n"); !st) return fail(st.error());
+    addr_files.push_back(file);
+    std::cout << "gantry: " << name << " on http://" << (*tcp)->address()
+              << (mode == api::ApiServer::Mode::Api ? " (bearer tokens; dashboard at /)"
+                                                     : " (/metrics)")
+              << "\n";
+    tcp_servers.push_back(std::move(*tcp));
+  }
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec2, int) {
@@ -297,6 +362,10 @@ int run_up(const UpOptions& o) {
     ::close(ready_fd);
   }
   io.run();
+  if (notifier) notifier->stop();  // before the store closes; what is pending stays in the outbox
+  event_log.reset();                // writes what is left, then joins its thread
+  tcp_servers.clear();
+  for (const auto& f : addr_files) ::unlink(f.c_str());
   server->reset();
   ::unlink(socket_path.c_str());
   std::cout << "gantry: stopped" << std::endl;

@@ -49,5 +49,7 @@ void add_deploy_command(CLI::App& app, int& exit_code);
 // promote, abort, pause, resume and rollback.
 void add_rollout_commands(CLI::App& app, int& exit_code);
 void add_show_command(CLI::App& app, int& exit_code);
+void add_events_command(CLI::App& app, int& exit_code);
+void add_tokens_command(CLI::App& app, int& exit_code);
 
 }  // namespace gantry::cli

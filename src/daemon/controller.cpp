@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/asio.h"
@@ -100,10 +101,12 @@ std::vector<std::string> ControllerImpl::start_order() const {
 
 ReplicaUnit::Context ControllerImpl::context() {
   // The routing table follows readiness at once; the rest of the reconcile can wait a turn.
-  return ReplicaUnit::Context{io_, *store_, options_, [this] {
+  return ReplicaUnit::Context{io_, *store_, options_,
+                              [this] {
                                 publish_routes();
                                 reconcile_soon();
-                              }};
+                              },
+                              &events_};
 }
 
 Result<store::Revision> ControllerImpl::revision_for(const spec::Service& service,
@@ -172,12 +175,13 @@ Status ControllerImpl::init() {
       auto st2 = store_->transaction([&]() -> Status {
         if (auto p = store_->put_revision(*rev); !p) return p;
         if (auto p = store_->put_deployment(d); !p) return p;
-        auto e = store_->append_event(
-            {0, d.id, d.started_at_ms, "deployment.started", "{\"strategy\":\"up\"}"});
+        auto e = store_->append_event(deployment_event(d, d.started_at_ms, "deployment.started",
+                                                       R"({"strategy":"up"})"));
         if (!e) return e.error();
         return {};
       });
       if (!st2) return st2;
+      events_.catch_up();
       st.deployment_id = d.id;
     }
     services_.emplace(s.name, std::move(st));
@@ -283,11 +287,15 @@ void ControllerImpl::record_deployment_progress(ServiceState& s) {
   if (!ready) dep.rollback_reason = s.error;
   (void)store_->transaction([&]() -> Status {
     if (auto p = store_->put_deployment(dep); !p) return p;
-    auto e = store_->append_event({0, dep.id, *dep.completed_at_ms,
-                                   ready ? "deployment.succeeded" : "deployment.failed", "{}"});
+    nlohmann::json data{{"took_ms", *dep.completed_at_ms - dep.started_at_ms}};
+    if (!ready) data["reason"] = dep.rollback_reason;
+    auto e = store_->append_event(
+        deployment_event(dep, *dep.completed_at_ms,
+                         ready ? "deployment.succeeded" : "deployment.failed", data.dump()));
     if (!e) return e.error();
     return {};
   });
+  events_.catch_up();
   s.deployment_id.clear();
 }
 

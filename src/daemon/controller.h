@@ -15,6 +15,7 @@
 #include "rollout/rollout.h"
 #include "spec/model.h"
 #include "store/store.h"
+#include "telemetry/events.h"
 
 namespace boost::asio {
 class io_context;
@@ -78,6 +79,9 @@ struct DeployRequest {
   std::string service;  // "" = every service whose spec changed
   std::string version;  // the user's label; "" = rN
   std::string commit;
+  // When `commit` was made (ms since the epoch); unset = read from git when the spec's folder is
+  // in a repository that has the commit, else unknown. The start of DORA's lead time.
+  std::optional<std::int64_t> commit_time_ms;
   std::vector<std::pair<std::string, std::string>> set;  // env overrides
   std::string strategy;                                  // "" = the spec's
   std::string environment;                               // "" = the daemon's; another is refused
@@ -98,6 +102,8 @@ class Controller {
   virtual std::vector<ServiceView> services() = 0;
   virtual const spec::Spec& spec() const = 0;
   virtual store::Store& store() = 0;
+  // Every event the daemon records goes through here (store first, then SSE and the notifier).
+  virtual telemetry::EventBus& events() = 0;
   virtual std::string log_path(const std::string& service, int index) const = 0;
 
   // Replaces the service's replicas one at a time. A service with a port gets the new replica
@@ -125,6 +131,9 @@ class Controller {
                                         const std::string& by) = 0;
   // The state of the deployment's rollout while it runs; nullopt once it ended (or unknown).
   virtual std::optional<rollout::RolloutView> rollout_view(const std::string& deployment_id) = 0;
+  // The proxy whose numbers the daemon's metrics show (ControllerOptions::proxy); nullptr when
+  // there is none.
+  virtual const proxy::ProxyServer* proxy() const { return nullptr; }
 };
 
 // Starts the controller: adopts the replicas the store records (same pid and start time),

@@ -22,6 +22,9 @@ class ControllerImpl;
 
 // "d-000042": the store's next deployment sequence number.
 Result<std::string> next_deployment_id(store::Store& store);
+// An event of deployment d: its service, environment and version, at at_ms.
+store::DeploymentEvent deployment_event(const store::Deployment& d, std::int64_t at_ms,
+                                        std::string type, std::string data_json);
 
 // The rollout's view of one service's replicas and route (deploy.cpp).
 class ServiceFleet final : public rollout::Fleet {
@@ -97,13 +100,18 @@ class ControllerImpl final : public Controller {
  public:
   ControllerImpl(boost::asio::io_context& io, const spec::Spec& spec,
                  std::unique_ptr<store::Store> store, ControllerOptions options)
-      : io_(io), spec_(spec), store_(std::move(store)), options_(std::move(options)) {}
+      : io_(io),
+        spec_(spec),
+        store_(std::move(store)),
+        events_(*store_),
+        options_(std::move(options)) {}
 
   Status init();
 
   std::vector<ServiceView> services() override;
   const spec::Spec& spec() const override { return spec_; }
   store::Store& store() override { return *store_; }
+  telemetry::EventBus& events() override { return events_; }
   std::string log_path(const std::string& service, int index) const override {
     return options_.state_dir + "/logs/" + service + "-" + std::to_string(index) + ".log";
   }
@@ -117,6 +125,7 @@ class ControllerImpl final : public Controller {
   Result<store::Deployment> act(const std::string& service, RolloutAction action, bool full,
                                 const std::string& by) override;
   std::optional<rollout::RolloutView> rollout_view(const std::string& deployment_id) override;
+  const proxy::ProxyServer* proxy() const override { return options_.proxy; }
 
  private:
   friend class ServiceFleet;
@@ -163,6 +172,7 @@ class ControllerImpl final : public Controller {
   boost::asio::io_context& io_;
   spec::Spec spec_;
   std::unique_ptr<store::Store> store_;
+  telemetry::EventBus events_;
   ControllerOptions options_;
   std::map<std::string, ServiceState> services_;
   bool reconcile_posted_ = false;

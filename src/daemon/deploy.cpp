@@ -10,6 +10,8 @@
 
 #include "core/asio.h"
 #include "core/strings.h"
+#include "core/timestamp.h"
+#include "daemon/commit_time.h"
 #include "daemon/controller_impl.h"
 #include "daemon/translate.h"
 #include "proxy/server.h"
@@ -48,6 +50,19 @@ std::vector<spec::CanaryStep> default_canary_steps() {
 }
 
 }  // namespace
+
+store::DeploymentEvent deployment_event(const store::Deployment& d, std::int64_t at_ms,
+                                        std::string type, std::string data_json) {
+  store::DeploymentEvent e;
+  e.deployment_id = d.id;
+  e.at_ms = at_ms;
+  e.type = std::move(type);
+  e.data_json = std::move(data_json);
+  e.service = d.service;
+  e.environment = d.environment;
+  e.version = d.version;
+  return e;
+}
 
 Result<std::string> next_deployment_id(store::Store& store) {
   auto seq = store.next_deployment_sequence();
@@ -375,6 +390,18 @@ Result<DeployResult> ControllerImpl::deploy(const DeployRequest& request) {
     }
   }
 
+  // When the commit was made (DORA's lead time): as asked, else from git, else unknown.
+  std::optional<std::int64_t> commit_time = request.commit_time_ms;
+  std::string commit_time_note;
+  if (!commit_time && !request.commit.empty() && !planned.empty()) {
+    auto at = git_commit_time(options_.base_dir, request.commit);
+    if (at) {
+      commit_time = *at;
+    } else {
+      commit_time_note = "commit time unknown: " + at.error().message;
+      std::cerr << "gantry: " << commit_time_note << std::endl;
+    }
+  }
   for (auto& p : planned) {
     ServiceState& s = services_.at(p.name);
     auto id = next_deployment_id(*store_);
@@ -388,6 +415,7 @@ Result<DeployResult> ControllerImpl::deploy(const DeployRequest& request) {
     d.strategy = std::string(spec::name_of(p.svc.strategy.kind));
     d.version = p.revision.version;
     d.commit_sha = request.commit;
+    d.commit_time_ms = commit_time;
     d.triggered_by = request.triggered_by.empty() ? "api" : request.triggered_by;
     d.started_at_ms = now_unix_ms();
     d.status = store::DeploymentStatus::Pending;
@@ -403,13 +431,16 @@ Result<DeployResult> ControllerImpl::deploy(const DeployRequest& request) {
         if (auto r = store_->put_revision(p.revision); !r) return r;
       }
       if (auto r = store_->put_deployment(d); !r) return r;
-      auto e = store_->append_event({0, d.id, d.started_at_ms, "deployment.started",
-                                     dump({{"strategy", d.strategy},
-                                           {"version", d.version},
-                                           {"revision_id", d.revision_id},
-                                           {"from_revision_id", d.from_revision_id},
-                                           {"commit_sha", d.commit_sha},
-                                           {"triggered_by", d.triggered_by}})});
+      json started = {{"strategy", d.strategy},
+                      {"version", d.version},
+                      {"revision_id", d.revision_id},
+                      {"from_revision_id", d.from_revision_id},
+                      {"commit_sha", d.commit_sha},
+                      {"commit_time", commit_time ? json(format_timestamp(*commit_time)) : json()},
+                      {"triggered_by", d.triggered_by}};
+      if (!commit_time_note.empty()) started["commit_time_note"] = commit_time_note;
+      auto e = store_->append_event(
+          deployment_event(d, d.started_at_ms, "deployment.started", dump(started)));
       if (!e) return e.error();
       auto a =
           store_->append_audit({0, d.started_at_ms, d.triggered_by, "deploy", "service/" + p.name,
@@ -418,9 +449,10 @@ Result<DeployResult> ControllerImpl::deploy(const DeployRequest& request) {
       return {};
     });
     if (!st) return st.error();
+    events_.catch_up();
     candidate_specs_[p.revision.id] = std::make_unique<spec::Service>(p.svc);
     s.rollout =
-        rollout::start_rollout(io_, *store_, *s.fleet, std::move(*plan), options_.rollout_timing);
+        rollout::start_rollout(io_, events_, *s.fleet, std::move(*plan), options_.rollout_timing);
     result.deployments.push_back(d);
   }
   return result;
@@ -504,12 +536,12 @@ Result<store::Deployment> ControllerImpl::rollback(const std::string& service,
   if (!plan) return plan.error();
   auto st = store_->transaction([&]() -> Status {
     if (auto r = store_->put_deployment(d); !r) return r;
-    auto e = store_->append_event({0, d.id, d.started_at_ms, "deployment.started",
+    auto e = store_->append_event(deployment_event(d, d.started_at_ms, "deployment.started",
                                    dump({{"strategy", "rollback"},
                                          {"version", d.version},
                                          {"revision_id", d.revision_id},
                                          {"from_revision_id", d.from_revision_id},
-                                         {"triggered_by", d.triggered_by}})});
+                                         {"triggered_by", d.triggered_by}})));
     if (!e) return e.error();
     auto a =
         store_->append_audit({0, d.started_at_ms, d.triggered_by, "rollback", "service/" + service,
@@ -518,9 +550,10 @@ Result<store::Deployment> ControllerImpl::rollback(const std::string& service,
     return {};
   });
   if (!st) return st.error();
+  events_.catch_up();
   candidate_specs_[target->id] = std::make_unique<spec::Service>(*svc);
   s.rollout =
-      rollout::start_rollout(io_, *store_, *s.fleet, std::move(*plan), options_.rollout_timing);
+      rollout::start_rollout(io_, events_, *s.fleet, std::move(*plan), options_.rollout_timing);
   return d;
 }
 
@@ -616,11 +649,12 @@ bool ControllerImpl::resume_from_store(ServiceState& st, const spec::Service& fi
     d.rollback_reason = "the daemon restarted and could not resume the rollout: " + why;
     (void)store_->transaction([&]() -> Status {
       if (auto p = store_->put_deployment(d); !p) return p;
-      auto e = store_->append_event({0, d.id, *d.completed_at_ms, "deployment.failed",
-                                     dump({{"reason", d.rollback_reason}})});
+      auto e = store_->append_event(deployment_event(d, *d.completed_at_ms, "deployment.failed",
+                                                     dump({{"reason", d.rollback_reason}})));
       if (!e) return e.error();
       return {};
     });
+    events_.catch_up();
     return false;
   }
   // Finished: what the last successful deployment put in place keeps running if it still does.
@@ -642,7 +676,7 @@ void ControllerImpl::start_resumed_rollouts() {
   for (auto& [name, plan] : to_resume_) {
     ServiceState& s = services_.at(name);
     s.rollout =
-        rollout::resume_rollout(io_, *store_, *s.fleet, std::move(plan), options_.rollout_timing);
+        rollout::resume_rollout(io_, events_, *s.fleet, std::move(plan), options_.rollout_timing);
   }
   to_resume_.clear();
 }

@@ -2,8 +2,11 @@
 #include "daemon/replica_unit.h"
 
 #include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "core/asio.h"
+#include "daemon/metrics.h"
 #include "daemon/translate.h"
 #include "rollout/artifact.h"
 
@@ -124,6 +127,7 @@ Status ReplicaUnit::adopt(const store::Replica& row) {
     self->on_exited(s);
     // An adopted replica's restart would need its full spawn options: start a fresh one.
     if (d.action == runtime::RestartDecision::Action::Restart) {
+      count_replica_restart(self->service_.name);
       self->supervisor_.reset();
       if (!self->start()) self->persist();
     }
@@ -136,17 +140,20 @@ Status ReplicaUnit::adopt(const store::Replica& row) {
   return {};
 }
 
-void ReplicaUnit::on_started(const runtime::ReplicaStatus&) {
+void ReplicaUnit::on_started(const runtime::ReplicaStatus& started) {
+  if (started.restarts > 0) count_replica_restart(service_.name);  // a restart, not the first
   set_ready(Readiness::Unknown);
   persist();  // the pid is known only now: write it before anything else happens to it
+  emit("replica.started");
   if (!held_out_) start_probes();
   if (ctx_.on_change) ctx_.on_change();
 }
 
-void ReplicaUnit::on_exited(const runtime::ReplicaStatus&) {
+void ReplicaUnit::on_exited(const runtime::ReplicaStatus& status) {
   stop_probes();
   set_ready(Readiness::NotReady);
   persist();
+  emit("replica.exited", "exit", status.last_exit.describe());
   if (ctx_.on_change) ctx_.on_change();
 }
 
@@ -174,6 +181,9 @@ void ReplicaUnit::start_probes() {
             self->supervisor_->terminate();
           }
         });
+    startup_->on_result([name = service_.name](const probe::ProbeResult& r) {
+      if (!r.ok()) count_probe_failure(name, "startup");
+    });
     startup_->start();
   } else {
     start_running_probes();
@@ -192,11 +202,17 @@ void ReplicaUnit::start_running_probes() {
           self->last_probe_ = "readiness: " + r.detail;
           const Readiness now = passing ? Readiness::Ready : Readiness::NotReady;
           const bool changed = now != self->ready_;
+          if (changed && self->ready_ == Readiness::Ready && !self->held_out_) {
+            self->emit("replica.unhealthy", "readiness", r.detail);
+          }
           self->set_ready(now);
           self->persist();
           // Only a change matters to the controller (start order, routing table).
           if (changed && self->ctx_.on_change) self->ctx_.on_change();
         });
+    readiness_->on_result([name = service_.name](const probe::ProbeResult& r) {
+      if (!r.ok()) count_probe_failure(name, "readiness");
+    });
     readiness_->start();
   } else {
     set_ready(Readiness::Ready);  // no readiness probe: running is ready
@@ -212,6 +228,7 @@ void ReplicaUnit::start_running_probes() {
           self->live_ = passing;
           if (!passing && self->supervisor_) {
             self->last_probe_ = "liveness failed: " + r.detail;
+            self->emit("replica.unhealthy", "liveness", r.detail);
             // Out of the routing table first, so no new request goes to a process being ended;
             // readiness stays off until the replica starts again (on_started).
             if (self->readiness_) self->readiness_->stop();
@@ -221,6 +238,9 @@ void ReplicaUnit::start_running_probes() {
             self->supervisor_->terminate();  // the restart policy brings it back
           }
         });
+    liveness_->on_result([name = service_.name](const probe::ProbeResult& r) {
+      if (!r.ok()) count_probe_failure(name, "liveness");
+    });
     liveness_->start();
   }
   if (h.deep) {
@@ -277,6 +297,24 @@ void ReplicaUnit::stop(std::function<void()> done) {
 }
 
 void ReplicaUnit::set_ready(Readiness r) { ready_ = r; }
+
+void ReplicaUnit::emit(std::string type, std::string detail_key, std::string detail) {
+  if (!ctx_.events) return;
+  nlohmann::json data{{"index", index_}, {"revision_id", revision_id_}, {"pid", pid()},
+                      {"port", port_}};
+  if (supervisor_) data["restarts"] = supervisor_->status().restarts;
+  if (!detail_key.empty()) data[detail_key] = std::move(detail);
+  store::DeploymentEvent e;
+  e.type = std::move(type);
+  e.data_json = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  e.service = service_.name;
+  e.environment = ctx_.options.environment;
+  e.version = version_;
+  if (auto r = ctx_.events->publish(std::move(e)); !r) {
+    std::cerr << "gantry: " << route_id() << ": cannot record an event: " << r.error().message
+              << std::endl;
+  }
+}
 
 bool ReplicaUnit::failed() const {
   return supervisor_ && supervisor_->status().phase == runtime::ReplicaPhase::Failed;

@@ -14,6 +14,7 @@
 #include "runtime/supervisor.h"
 #include "spec/model.h"
 #include "store/store.h"
+#include "telemetry/events.h"
 
 namespace gantry::daemon {
 
@@ -24,6 +25,7 @@ class ReplicaUnit : public std::enable_shared_from_this<ReplicaUnit> {
     store::Store& store;
     const ControllerOptions& options;
     std::function<void()> on_change;  // readiness or phase changed: the controller reconciles
+    telemetry::EventBus* events = nullptr;  // replica.started / exited / unhealthy go here
   };
 
   static std::shared_ptr<ReplicaUnit> create(Context context, const spec::Service& service,
@@ -78,6 +80,8 @@ class ReplicaUnit : public std::enable_shared_from_this<ReplicaUnit> {
   void stop_probes();
   void persist();
   void set_ready(Readiness r);
+  // A replica.* event: this replica's service, version, index and revision, plus `data`.
+  void emit(std::string type, std::string detail_key = {}, std::string detail = {});
 
   Context ctx_;
   spec::Service service_;

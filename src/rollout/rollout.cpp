@@ -35,10 +35,11 @@ std::string step_kind_name(spec::CanaryStep::Kind k) { return std::string(spec::
 
 class RolloutImpl final : public Rollout, public std::enable_shared_from_this<RolloutImpl> {
  public:
-  RolloutImpl(asio::io_context& io, store::Store& store, Fleet& fleet, RolloutPlan plan,
+  RolloutImpl(asio::io_context& io, telemetry::EventBus& events, Fleet& fleet, RolloutPlan plan,
               RolloutTiming timing)
       : io_(io),
-        store_(store),
+        events_(events),
+        store_(events.store()),
         fleet_(fleet),
         plan_(std::move(plan)),
         timing_(timing),
@@ -141,10 +142,12 @@ class RolloutImpl final : public Rollout, public std::enable_shared_from_this<Ro
   // Persistence: every change of phase or state goes through here before it is acted on.
   void persist(std::optional<Status_> to = std::nullopt, std::string reason = {});
   void emit(std::string type, json data);
+  store::DeploymentEvent event_of(std::string type, const json& data) const;
   void begin_rollback(std::string rule, std::string reason);
   void finish(Status_ status, std::string reason);
 
   asio::io_context& io_;
+  telemetry::EventBus& events_;
   store::Store& store_;
   Fleet& fleet_;
   RolloutPlan plan_;
@@ -853,8 +856,7 @@ void RolloutImpl::persist(std::optional<Status_> to, std::string reason) {
       json data{{"from", std::string(store::name_of(from))},
                 {"to", std::string(store::name_of(*to))}};
       if (!reason.empty()) data["reason"] = reason;
-      auto e = store_.append_event({0, d.id, now_unix_ms(), "phase.changed",
-                                    data.dump(-1, ' ', false, json::error_handler_t::replace)});
+      auto e = store_.append_event(event_of("phase.changed", data));
       if (!e) return e.error();
     }
     return {};
@@ -863,11 +865,24 @@ void RolloutImpl::persist(std::optional<Status_> to, std::string reason) {
     std::cerr << "gantry: " << d.id << ": cannot record the rollout's state: " << st.error().message
               << std::endl;
   }
+  events_.catch_up();
+}
+
+store::DeploymentEvent RolloutImpl::event_of(std::string type, const json& data) const {
+  const store::Deployment& d = plan_.deployment;
+  store::DeploymentEvent e;
+  e.deployment_id = d.id;
+  e.at_ms = now_unix_ms();
+  e.type = std::move(type);
+  e.data_json = data.dump(-1, ' ', false, json::error_handler_t::replace);
+  e.service = d.service;
+  e.environment = d.environment;
+  e.version = d.version;
+  return e;
 }
 
 void RolloutImpl::emit(std::string type, json data) {
-  auto e = store_.append_event({0, plan_.deployment.id, now_unix_ms(), std::move(type),
-                                data.dump(-1, ' ', false, json::error_handler_t::replace)});
+  auto e = events_.publish(event_of(std::move(type), data));
   if (!e) {
     std::cerr << "gantry: " << plan_.deployment.id
               << ": cannot record an event: " << e.error().message << std::endl;
@@ -1069,16 +1084,16 @@ class RolloutHandle final : public Rollout {
 
 }  // namespace
 
-std::unique_ptr<Rollout> start_rollout(asio::io_context& io, store::Store& store, Fleet& fleet,
-                                       RolloutPlan plan, RolloutTiming timing) {
-  auto impl = std::make_shared<RolloutImpl>(io, store, fleet, std::move(plan), timing);
+std::unique_ptr<Rollout> start_rollout(asio::io_context& io, telemetry::EventBus& events,
+                                       Fleet& fleet, RolloutPlan plan, RolloutTiming timing) {
+  auto impl = std::make_shared<RolloutImpl>(io, events, fleet, std::move(plan), timing);
   impl->begin();
   return std::make_unique<RolloutHandle>(std::move(impl));
 }
 
-std::unique_ptr<Rollout> resume_rollout(asio::io_context& io, store::Store& store, Fleet& fleet,
-                                        RolloutPlan plan, RolloutTiming timing) {
-  auto impl = std::make_shared<RolloutImpl>(io, store, fleet, std::move(plan), timing);
+std::unique_ptr<Rollout> resume_rollout(asio::io_context& io, telemetry::EventBus& events,
+                                        Fleet& fleet, RolloutPlan plan, RolloutTiming timing) {
+  auto impl = std::make_shared<RolloutImpl>(io, events, fleet, std::move(plan), timing);
   impl->resume_stored();
   return std::make_unique<RolloutHandle>(std::move(impl));
 }

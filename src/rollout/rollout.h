@@ -18,6 +18,7 @@
 #include "proxy/stats.h"
 #include "spec/model.h"
 #include "store/store.h"
+#include "telemetry/events.h"
 
 namespace boost::asio {
 class io_context;
@@ -123,12 +124,12 @@ class Rollout {
 };
 
 // Starts a new rollout (its deployment is `pending` in the store).
-std::unique_ptr<Rollout> start_rollout(boost::asio::io_context& io, store::Store& store,
+std::unique_ptr<Rollout> start_rollout(boost::asio::io_context& io, telemetry::EventBus& events,
                                        Fleet& fleet, RolloutPlan plan, RolloutTiming timing = {});
 
 // Resumes a rollout a killed daemon left, from the state in its deployment's metadata. A state
 // that cannot be resumed safely (a build or hook under way, unreadable metadata) rolls back.
-std::unique_ptr<Rollout> resume_rollout(boost::asio::io_context& io, store::Store& store,
+std::unique_ptr<Rollout> resume_rollout(boost::asio::io_context& io, telemetry::EventBus& events,
                                         Fleet& fleet, RolloutPlan plan, RolloutTiming timing = {});
 
 // The weights a resumed rollout had published, from its deployment's metadata, so the daemon

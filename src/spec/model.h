@@ -232,12 +232,21 @@ struct Environment {
   std::map<std::string, EnvValue> vars;  // added to every service's env
 };
 
+// One notify: sink (docs/notifications.md).
 struct NotifySink {
   enum class Kind { Webhook, Slack };
   Kind kind = Kind::Webhook;
-  EnvValue url;                           // often secret://...
-  std::vector<std::string> events;        // patterns like rollback.*; empty = all
-  std::vector<std::string> environments;  // empty = all
+  std::string name;                          // unique; default webhook, webhook-2, slack, ...
+  EnvValue url;                              // often secret://...; Slack's incoming webhook
+  EnvValue secret;                           // webhook: the HMAC-SHA256 key; "" = unsigned
+  std::map<std::string, EnvValue> headers;   // webhook: extra request headers
+  std::vector<std::string> events;           // patterns like rollback.*; empty = all
+  std::vector<std::string> environments;     // empty = all
+  std::string channel;                       // slack: instead of the webhook's; "" = its own
+  Duration max_age{std::chrono::hours(24)};  // retried until this old, then given up
+  Duration backoff_initial{std::chrono::seconds(1)};
+  Duration backoff_max{std::chrono::minutes(5)};
+  Duration timeout{std::chrono::seconds(10)};  // one delivery attempt
 };
 
 // A request header naming the version to use (smoke tests, blue-green previews).
@@ -258,6 +267,20 @@ struct ProxySettings {
   OverrideHeaderSettings override_header;
 };
 
+// Where the daemon listens besides its unix socket (docs/api.md, docs/metrics.md).
+struct ListenSettings {
+  std::string api;      // "HOST:PORT": the API and the dashboard, with bearer tokens; "" = none
+  std::string metrics;  // "HOST:PORT": GET /metrics only, no token; "" = none
+};
+
+// The JSON-lines event log (docs/events.md).
+struct EventLogSettings {
+  bool enabled = true;
+  std::string file;                         // "" = STATE_DIR/events.jsonl; relative = the spec's folder
+  std::uint64_t max_size = 10 * 1024 * 1024;  // rotate past this many bytes
+  int keep = 5;                             // rotated files kept: events.jsonl.1 .. .keep
+};
+
 struct Spec {
   std::string file;  // the spec file this came from (or the generated file's name)
   std::string project;
@@ -266,6 +289,8 @@ struct Spec {
   std::vector<Service> services;  // in file order
   std::vector<NotifySink> notify;
   ProxySettings proxy;
+  ListenSettings listen;
+  EventLogSettings event_log;
   SourceMap source;
 
   const Service* find_service(std::string_view name) const;

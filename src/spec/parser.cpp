@@ -122,63 +122,6 @@ Result<Declared> parse_environment(Reader& r, const MapEntry& entry,
   return d;
 }
 
-Status parse_notify_target(Reader& r, const Node& node, const std::string& path,
-                           std::string_view url_key, const std::vector<std::string>& environments,
-                           NotifySink& sink) {
-  if (node.is_scalar()) {
-    SPEC_ASSIGN(sink.url, r.env_value(node, path));
-  } else {
-    SPEC_TRY(r.map(node, path, {url_key, "events", "environments"}));
-    const Node* url = node.get(url_key);
-    if (!url) {
-      return r.fail(node, path, "missing required key '" + std::string(url_key) + "'");
-    }
-    SPEC_ASSIGN(sink.url, r.env_value(*url, join_path(path, url_key)));
-    if (const Node* v = node.get("events")) {
-      SPEC_ASSIGN(sink.events, r.string_list(*v, join_path(path, "events")));
-    }
-    if (const Node* v = node.get("environments")) {
-      const std::string ep = join_path(path, "environments");
-      SPEC_ASSIGN(sink.environments, r.string_list(*v, ep));
-      for (std::size_t i = 0; i < sink.environments.size(); ++i) {
-        const std::string& name = sink.environments[i];
-        bool declared = false;
-        for (const auto& e : environments) declared = declared || e == name;
-        if (!declared) {
-          const Node& at = v->is_sequence() ? v->items[i] : *v;
-          return r.fail(
-              at, ep,
-              "'" + name + "' is not a declared environment" + did_you_mean(name, environments));
-        }
-      }
-    }
-  }
-  if (sink.url.value.empty()) return r.fail(node, path, "the URL is empty");
-  return {};
-}
-
-Result<std::vector<NotifySink>> parse_notify(Reader& r, const Node& node,
-                                             const std::vector<std::string>& environments) {
-  SPEC_TRY(r.expect(node, "notify", Node::Kind::Sequence, "a list of sinks"));
-  std::vector<NotifySink> out;
-  for (std::size_t i = 0; i < node.items.size(); ++i) {
-    const Node& item = node.items[i];
-    const std::string path = join_path("notify", std::to_string(i));
-    r.record(path, item);
-    SPEC_TRY(r.map(item, path, {"webhook", "slack"}));
-    if (item.entries.size() != 1 || item.entries[0].value.is_null()) {
-      return r.fail(item, path, "a sink has exactly one of webhook: URL or slack: {webhook: URL}");
-    }
-    const MapEntry& e = item.entries[0];
-    NotifySink sink;
-    sink.kind = e.key == "slack" ? NotifySink::Kind::Slack : NotifySink::Kind::Webhook;
-    SPEC_TRY(parse_notify_target(r, e.value, join_path(path, e.key),
-                                 e.key == "slack" ? "webhook" : "url", environments, sink));
-    out.push_back(std::move(sink));
-  }
-  return out;
-}
-
 Result<Spec> parse(std::string_view text, const LoadOptions& options) {
   Spec spec;
   spec.file = options.file;
@@ -199,7 +142,9 @@ Result<Spec> parse(std::string_view text, const LoadOptions& options) {
                   "expected a map with project: and services: at the top level, got " +
                       std::string(detail::kind_name(root)));
   }
-  SPEC_TRY(r.map(root, "", {"project", "environments", "services", "notify", "proxy"}));
+  SPEC_TRY(r.map(root, "",
+                 {"project", "environments", "services", "notify", "proxy", "api", "metrics",
+                  "events"}));
   if (const Node* v = root.get("project")) SPEC_ASSIGN(spec.project, r.string(*v, "project"));
 
   const Node* services = root.get("services");
@@ -294,8 +239,15 @@ Result<Spec> parse(std::string_view text, const LoadOptions& options) {
   }
 
   if (const Node* v = root.get("notify"))
-    SPEC_ASSIGN(spec.notify, parse_notify(r, *v, environment_names));
+    SPEC_ASSIGN(spec.notify, detail::parse_notify(r, *v, environment_names));
   if (const Node* v = root.get("proxy")) SPEC_ASSIGN(spec.proxy, detail::parse_proxy(r, *v));
+  if (const Node* v = root.get("api")) {
+    SPEC_ASSIGN(spec.listen.api, detail::parse_listen_section(r, *v, "api"));
+  }
+  if (const Node* v = root.get("metrics")) {
+    SPEC_ASSIGN(spec.listen.metrics, detail::parse_listen_section(r, *v, "metrics"));
+  }
+  if (const Node* v = root.get("events")) SPEC_ASSIGN(spec.event_log, detail::parse_event_log(r, *v));
   return spec;
 }
 

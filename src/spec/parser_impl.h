@@ -133,7 +133,8 @@ class Reader {
   SourceMap& source_;
 };
 
-// Section parsers (service_parser.cpp, strategy_parser.cpp, proxy_parser.cpp).
+// Section parsers (service_parser.cpp, strategy_parser.cpp, proxy_parser.cpp,
+// notify_parser.cpp).
 struct ServiceContext {
   std::string environment;  // the environment being resolved, or ""
   std::vector<std::string> declared_environments;
@@ -149,5 +150,11 @@ Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& 
 Result<Hook> parse_hook(Reader& r, const Node& node, const std::string& path);
 // The top-level proxy: section.
 Result<ProxySettings> parse_proxy(Reader& r, const Node& node);
+// The top-level api:, metrics: and events: sections (telemetry_parser.cpp).
+Result<std::string> parse_listen_section(Reader& r, const Node& node, const std::string& path);
+Result<EventLogSettings> parse_event_log(Reader& r, const Node& node);
+// The top-level notify: list (notify_parser.cpp); environments are the declared ones.
+Result<std::vector<NotifySink>> parse_notify(Reader& r, const Node& node,
+                                             const std::vector<std::string>& environments);
 
 }  // namespace gantry::spec::detail

@@ -83,6 +83,7 @@ class Database {
   Status exec(const std::string& sql);  // several statements, no results
   Error error(std::string_view what) const;
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+  int changes() const { return sqlite3_changes(db_); }  // rows the last statement changed
   const std::string& path() const { return path_; }
 
  private:

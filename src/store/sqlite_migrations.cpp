@@ -1,5 +1,7 @@
 // Migration 1: revisions, deployments, deployment_events, replicas, audit.
 // Migration 2: revisions.artifact_digest (what a revision's build produced).
+// Migration 3: one event stream (deployment_events rebuilt: deployment optional, service,
+// environment, version), deployments.commit_time_ms, the notification outbox, API tokens.
 #include "store/sqlite_migrations.h"
 
 namespace gantry::store {
@@ -80,6 +82,52 @@ CREATE TABLE sequences (
 )sql"},
       {2, R"sql(
 ALTER TABLE revisions ADD COLUMN artifact_digest TEXT NOT NULL DEFAULT '';
+)sql"},
+      {3, R"sql(
+CREATE TABLE events (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  deployment_id TEXT REFERENCES deployments (id),
+  at_ms         INTEGER NOT NULL,
+  type          TEXT NOT NULL,
+  data_json     TEXT NOT NULL,
+  service       TEXT NOT NULL DEFAULT '',
+  environment   TEXT NOT NULL DEFAULT '',
+  version       TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO events (id, deployment_id, at_ms, type, data_json, service, environment, version)
+  SELECT e.id, e.deployment_id, e.at_ms, e.type, e.data_json,
+         COALESCE(d.service, ''), COALESCE(d.environment, ''), COALESCE(d.version, '')
+  FROM deployment_events e LEFT JOIN deployments d ON d.id = e.deployment_id;
+DROP TABLE deployment_events;
+ALTER TABLE events RENAME TO deployment_events;
+CREATE INDEX deployment_events_by_deployment ON deployment_events (deployment_id, id);
+
+ALTER TABLE deployments ADD COLUMN commit_time_ms INTEGER;
+CREATE INDEX deployments_by_start ON deployments (started_at_ms);
+
+CREATE TABLE outbox (
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  sink               TEXT NOT NULL,
+  event_id           INTEGER NOT NULL,
+  created_at_ms      INTEGER NOT NULL,
+  next_attempt_at_ms INTEGER NOT NULL,
+  attempts           INTEGER NOT NULL,
+  status             TEXT NOT NULL,
+  last_error         TEXT NOT NULL,
+  done_at_ms         INTEGER,
+  UNIQUE (sink, event_id)
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at_ms);
+
+CREATE TABLE api_tokens (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  scope         TEXT NOT NULL,
+  secret_hash   TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  created_by    TEXT NOT NULL,
+  revoked_at_ms INTEGER
+);
 )sql"},
   };
   return migrations;

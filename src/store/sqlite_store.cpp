@@ -3,6 +3,7 @@
 
 #include "store/sqlite_db.h"
 #include "store/sqlite_migrations.h"
+#include "store/sqlite_outbox.h"
 #include "store/store.h"
 
 namespace gantry::store {
@@ -17,7 +18,7 @@ namespace {
 constexpr const char* kDeploymentColumns =
     "id, service, environment, revision_id, from_revision_id, strategy, version, commit_sha, "
     "triggered_by, started_at_ms, completed_at_ms, status, health_score, error_count, "
-    "rollback_reason, metadata_json";
+    "rollback_reason, metadata_json, commit_time_ms";
 
 constexpr const char* kRevisionColumns =
     "id, service, environment, number, version, spec_json, spec_hash, created_at_ms, "
@@ -26,6 +27,14 @@ constexpr const char* kRevisionColumns =
 constexpr const char* kReplicaColumns =
     "service, idx, revision_id, version, pid, start_time, port, pgid, state, restarts, "
     "started_at_ms";
+
+constexpr const char* kEventColumns =
+    "id, COALESCE(deployment_id, ''), at_ms, type, data_json, service, environment, version";
+
+DeploymentEvent read_event(const Statement& s) {
+  return DeploymentEvent{s.i64(0),  s.text(1), s.i64(2), s.text(3),
+                         s.text(4), s.text(5), s.text(6), s.text(7)};
+}
 
 Revision read_revision(const Statement& s) {
   return Revision{s.text(0), s.text(1), s.text(2), s.i32(3), s.text(4),
@@ -50,6 +59,7 @@ Deployment read_deployment(const Statement& s) {
   d.error_count = s.i32(13);
   d.rollback_reason = s.text(14);
   d.metadata_json = s.text(15);
+  if (!s.is_null(16)) d.commit_time_ms = s.i64(16);
   return d;
 }
 
@@ -192,13 +202,13 @@ class SqliteStore final : public Store {
   Status put_deployment(const Deployment& d) override {
     auto s = db_.prepare(std::string("INSERT OR REPLACE INTO deployments (") + kDeploymentColumns +
                          ") VALUES (?1, ?2, ?3, ?4, NULLIF(?5, ''), ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-                         " ?13, ?14, ?15, ?16)");
+                         " ?13, ?14, ?15, ?16, ?17)");
     if (!s) return s.error();
     s->bind(1, d.id).bind(2, d.service).bind(3, d.environment).bind(4, d.revision_id);
     s->bind(5, d.from_revision_id).bind(6, d.strategy).bind(7, d.version).bind(8, d.commit_sha);
     s->bind(9, d.triggered_by).bind(10, d.started_at_ms).bind(11, d.completed_at_ms);
     s->bind(12, name_of(d.status)).bind(13, d.health_score).bind(14, d.error_count);
-    s->bind(15, d.rollback_reason).bind(16, d.metadata_json);
+    s->bind(15, d.rollback_reason).bind(16, d.metadata_json).bind(17, d.commit_time_ms);
     return s->run();
   }
 
@@ -213,10 +223,11 @@ class SqliteStore final : public Store {
   Result<std::vector<Deployment>> list_deployments(const DeploymentFilter& f) override {
     auto s = db_.prepare(std::string("SELECT ") + kDeploymentColumns +
                          " FROM deployments WHERE (?1 = '' OR service = ?1)"
-                         " AND (?2 = '' OR environment = ?2)"
+                         " AND (?2 = '' OR environment = ?2) AND started_at_ms >= ?4"
                          " ORDER BY started_at_ms DESC, id DESC LIMIT ?3");
     if (!s) return s.error();
-    s->bind(1, f.service).bind(2, f.environment).bind(3, f.limit);
+    s->bind(1, f.service).bind(2, f.environment).bind(3, f.limit > 0 ? f.limit : -1);
+    s->bind(4, f.since_ms);
     return all<Deployment>(*s, read_deployment);
   }
 
@@ -241,10 +252,11 @@ class SqliteStore final : public Store {
 
   Result<DeploymentEvent> append_event(const DeploymentEvent& e) override {
     auto s = db_.prepare(
-        "INSERT INTO deployment_events (deployment_id, at_ms, type, data_json)"
-        " VALUES (?1, ?2, ?3, ?4)");
+        "INSERT INTO deployment_events (deployment_id, at_ms, type, data_json, service,"
+        " environment, version) VALUES (NULLIF(?1, ''), ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!s) return s.error();
     s->bind(1, e.deployment_id).bind(2, e.at_ms).bind(3, e.type).bind(4, e.data_json);
+    s->bind(5, e.service).bind(6, e.environment).bind(7, e.version);
     GANTRY_TRY(s->run());
     DeploymentEvent out = e;
     out.id = db_.last_insert_rowid();
@@ -253,14 +265,70 @@ class SqliteStore final : public Store {
 
   Result<std::vector<DeploymentEvent>> list_events(const std::string& deployment_id,
                                                    std::int64_t after_id) override {
-    auto s = db_.prepare(
-        "SELECT id, deployment_id, at_ms, type, data_json FROM deployment_events"
-        " WHERE (?1 = '' OR deployment_id = ?1) AND id > ?2 ORDER BY id");
+    auto s = db_.prepare(std::string("SELECT ") + kEventColumns +
+                         " FROM deployment_events"
+                         " WHERE (?1 = '' OR deployment_id = ?1) AND id > ?2 ORDER BY id");
     if (!s) return s.error();
     s->bind(1, deployment_id).bind(2, after_id);
-    return all<DeploymentEvent>(*s, [](const Statement& st) {
-      return DeploymentEvent{st.i64(0), st.text(1), st.i64(2), st.text(3), st.text(4)};
-    });
+    return all<DeploymentEvent>(*s, read_event);
+  }
+
+  Result<std::vector<DeploymentEvent>> list_events_since(std::int64_t after_id,
+                                                         int limit) override {
+    auto s = db_.prepare(std::string("SELECT ") + kEventColumns +
+                         " FROM deployment_events WHERE id > ?1 ORDER BY id LIMIT ?2");
+    if (!s) return s.error();
+    s->bind(1, after_id).bind(2, limit > 0 ? limit : -1);
+    return all<DeploymentEvent>(*s, read_event);
+  }
+
+  Result<std::int64_t> last_event_id() override {
+    auto s = db_.prepare("SELECT COALESCE(MAX(id), 0) FROM deployment_events");
+    if (!s) return s.error();
+    auto row = s->step();
+    if (!row) return row.error();
+    return s->i64(0);
+  }
+
+  Result<std::int64_t> get_cursor(const std::string& name) override {
+    auto s = db_.prepare("SELECT value FROM sequences WHERE name = 'cursor:' || ?1");
+    if (!s) return s.error();
+    s->bind(1, name);
+    auto row = s->step();
+    if (!row) return row.error();
+    return *row ? s->i64(0) : 0;
+  }
+
+  Status set_cursor(const std::string& name, std::int64_t value) override {
+    auto s = db_.prepare(
+        "INSERT INTO sequences (name, value) VALUES ('cursor:' || ?1, ?2)"
+        " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+    if (!s) return s.error();
+    s->bind(1, name).bind(2, value);
+    return s->run();
+  }
+
+  Result<std::int64_t> enqueue_outbox(const OutboxItem& item) override {
+    return sqlite_enqueue_outbox(db_, item);
+  }
+  Result<std::vector<OutboxItem>> due_outbox(std::int64_t now_ms, int limit) override {
+    return sqlite_due_outbox(db_, now_ms, limit);
+  }
+  Status update_outbox(const OutboxItem& item) override { return sqlite_update_outbox(db_, item); }
+  Result<std::vector<OutboxItem>> list_outbox(int limit) override {
+    return sqlite_list_outbox(db_, limit);
+  }
+  Result<std::optional<std::int64_t>> next_outbox_due() override {
+    return sqlite_next_outbox_due(db_);
+  }
+
+  Status put_token(const ApiToken& token) override { return sqlite_put_token(db_, token); }
+  Result<std::optional<ApiToken>> get_token(const std::string& id) override {
+    return sqlite_get_token(db_, id);
+  }
+  Result<std::vector<ApiToken>> list_tokens() override { return sqlite_list_tokens(db_); }
+  Status revoke_token(const std::string& id_or_name, std::int64_t at_ms) override {
+    return sqlite_revoke_token(db_, id_or_name, at_ms);
   }
 
   Status put_replica(const Replica& r) override {

@@ -62,15 +62,24 @@ struct Deployment {
   int error_count = 0;
   std::string rollback_reason;
   std::string metadata_json = "{}";
+  // When the deployed commit was made (git's committer time, or `--commit-time`); the start
+  // of DORA's lead time for changes. nullopt = unknown.
+  std::optional<std::int64_t> commit_time_ms;
   friend bool operator==(const Deployment&, const Deployment&) = default;
 };
 
+// One event of the daemon's stream (docs/events.md). Most belong to a deployment; replica and
+// secret events may not (deployment_id ""). ids increase across the whole stream, so an id is
+// a resume point (SSE's Last-Event-ID).
 struct DeploymentEvent {
   std::int64_t id = 0;  // assigned by the store, increasing
-  std::string deployment_id;
+  std::string deployment_id;  // "" = not part of a deployment
   std::int64_t at_ms = 0;
   std::string type;  // "phase.changed", "weight.changed", ...
   std::string data_json = "{}";
+  std::string service;      // "" = the whole project
+  std::string environment;  // "" = base
+  std::string version;      // the version it is about, "" when none
   friend bool operator==(const DeploymentEvent&, const DeploymentEvent&) = default;
 };
 
@@ -104,7 +113,35 @@ struct AuditEntry {
 struct DeploymentFilter {
   std::string service;      // "" = all
   std::string environment;  // "" = all
-  int limit = 50;           // newest first
+  int limit = 50;           // newest first; 0 = no limit
+  std::int64_t since_ms = 0;  // only those started at or after this
+};
+
+// A notification waiting to be delivered (the outbox): one per (sink, event). Written in the
+// same transaction that moves the notifier's cursor past the event, so a crash loses none.
+struct OutboxItem {
+  std::int64_t id = 0;  // assigned by the store
+  std::string sink;     // the sink's name in the spec
+  std::int64_t event_id = 0;
+  std::int64_t created_at_ms = 0;
+  std::int64_t next_attempt_at_ms = 0;
+  int attempts = 0;
+  std::string status = "pending";  // pending | delivered | given_up
+  std::string last_error;
+  std::optional<std::int64_t> done_at_ms;  // delivered or given up
+  friend bool operator==(const OutboxItem&, const OutboxItem&) = default;
+};
+
+// A bearer token of the TCP API. Only a hash of its secret is kept.
+struct ApiToken {
+  std::string id;     // "tk-3f9a…", the public half of the token
+  std::string name;   // the user's label, unique
+  std::string scope;  // "read" | "admin"
+  std::string secret_hash;  // hex sha256 of the secret half
+  std::int64_t created_at_ms = 0;
+  std::string created_by;
+  std::optional<std::int64_t> revoked_at_ms;
+  friend bool operator==(const ApiToken&, const ApiToken&) = default;
 };
 
 class Store {
@@ -134,6 +171,30 @@ class Store {
   virtual Result<DeploymentEvent> append_event(const DeploymentEvent& event) = 0;
   virtual Result<std::vector<DeploymentEvent>> list_events(const std::string& deployment_id,
                                                            std::int64_t after_id) = 0;
+  // Events of every deployment (and none) with id > after_id, oldest first, at most limit.
+  virtual Result<std::vector<DeploymentEvent>> list_events_since(std::int64_t after_id,
+                                                                 int limit) = 0;
+  // The newest event's id; 0 when there is none.
+  virtual Result<std::int64_t> last_event_id() = 0;
+
+  // A named position that survives restarts ("notify", "events.jsonl"); 0 when never set.
+  virtual Result<std::int64_t> get_cursor(const std::string& name) = 0;
+  virtual Status set_cursor(const std::string& name, std::int64_t value) = 0;
+
+  // Adds an item; one that exists for (sink, event_id) is left as it is. Returns its id.
+  virtual Result<std::int64_t> enqueue_outbox(const OutboxItem& item) = 0;
+  // Pending items due at now_ms, oldest first.
+  virtual Result<std::vector<OutboxItem>> due_outbox(std::int64_t now_ms, int limit) = 0;
+  virtual Status update_outbox(const OutboxItem& item) = 0;  // by id
+  // The newest items, any status.
+  virtual Result<std::vector<OutboxItem>> list_outbox(int limit) = 0;
+  // The earliest next_attempt_at_ms of a pending item, or nullopt when none is pending.
+  virtual Result<std::optional<std::int64_t>> next_outbox_due() = 0;
+
+  virtual Status put_token(const ApiToken& token) = 0;  // insert; a taken name is a Conflict
+  virtual Result<std::optional<ApiToken>> get_token(const std::string& id) = 0;
+  virtual Result<std::vector<ApiToken>> list_tokens() = 0;
+  virtual Status revoke_token(const std::string& id_or_name, std::int64_t at_ms) = 0;
 
   virtual Status put_replica(const Replica& replica) = 0;  // keyed by (service, index)
   virtual Status remove_replica(const std::string& service, int index) = 0;

@@ -17,7 +17,7 @@
 
 #include "api/client.h"
 #include "api/server.h"
-#include "api/timestamp.h"
+#include "core/timestamp.h"
 #include "core/asio.h"
 #include "daemon/controller.h"
 #include "store/store.h"
@@ -72,11 +72,13 @@ class TestController : public daemon::Controller {
     auto store = store::open_sqlite(dir + "/gantry.db");
     EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().str());
     store_ = std::move(*store);
+    events_ = std::make_unique<telemetry::EventBus>(*store_);
   }
 
   std::vector<daemon::ServiceView> services() override { return views_; }
   const spec::Spec& spec() const override { return spec_; }
   store::Store& store() override { return *store_; }
+  telemetry::EventBus& events() override { return *events_; }
   std::string log_path(const std::string& service, int index) const override {
     return dir_ + "/logs/" + service + "-" + std::to_string(index) + ".log";
   }
@@ -123,6 +125,7 @@ class TestController : public daemon::Controller {
   spec::Spec spec_;
   std::vector<daemon::ServiceView> views_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<telemetry::EventBus> events_;
   std::mutex mu_;
   std::vector<std::string> restarted_;
 };

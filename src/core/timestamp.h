@@ -9,7 +9,7 @@
 
 #include "core/result.h"
 
-namespace gantry::api {
+namespace gantry {
 
 // Milliseconds since the Unix epoch -> "2026-11-25T13:45:01.123Z".
 std::string format_timestamp(std::int64_t unix_ms);
@@ -20,4 +20,4 @@ Result<std::int64_t> parse_timestamp(std::string_view text);
 
 std::int64_t to_unix_ms(std::chrono::system_clock::time_point at);
 
-}  // namespace gantry::api
+}  // namespace gantry

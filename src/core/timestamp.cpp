@@ -1,10 +1,10 @@
 // RFC 3339 UTC timestamps with milliseconds.
-#include "api/timestamp.h"
+#include "core/timestamp.h"
 
 #include <cstdio>
 #include <ctime>
 
-namespace gantry::api {
+namespace gantry {
 
 std::int64_t to_unix_ms(std::chrono::system_clock::time_point at) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
@@ -84,4 +84,4 @@ Result<std::int64_t> parse_timestamp(std::string_view text) {
   return static_cast<std::int64_t>(::timegm(&tm)) * 1000 + ms;
 }
 
-}  // namespace gantry::api
+}  // namespace gantry
