@@ -30,9 +30,8 @@ HttpReply serve_dora(daemon::Controller& controller, const Query& query) {
   }
   options.until_ms = now_unix_ms();
   const auto since = query.find("since");
-  auto start =
-      telemetry::parse_since(since == query.end() ? "30d" : std::string_view(since->second),
-                             options.until_ms);
+  auto start = telemetry::parse_since(
+      since == query.end() ? "30d" : std::string_view(since->second), options.until_ms);
   if (!start) return error_reply(start.error());
   options.since_ms = *start;
   auto report = telemetry::dora_from_store(controller.store(), options);

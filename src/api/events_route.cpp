@@ -73,18 +73,18 @@ HttpReply serve_events(daemon::Controller& controller, const Request& request,
       if (!trim(t).empty()) filter.types.emplace_back(trim(t));
     }
   }
+  std::int64_t after = 0;
+  if (auto a = query.find("after"); a != query.end()) {
+    auto id = event_id("after", a->second);
+    if (!id) return error_reply(id.error());
+    after = *id;
+  }
   if (!filter.deployment.empty()) {
     auto deployment = controller.store().get_deployment(filter.deployment);
     if (!deployment) return error_reply(deployment.error());
     if (!deployment->has_value()) {
       return error_reply(404, "not_found", "no deployment '" + filter.deployment + "'");
     }
-  }
-  std::int64_t after = 0;
-  if (auto a = query.find("after"); a != query.end()) {
-    auto id = event_id("after", a->second);
-    if (!id) return error_reply(id.error());
-    after = *id;
   }
   auto tail = int_param(query, "tail", 0, kMaxPage);
   if (!tail) return error_reply(tail.error());

@@ -73,6 +73,7 @@ json to_json(const store::Deployment& d) {
       {"strategy", d.strategy},
       {"version", d.version},
       {"commit_sha", d.commit_sha},
+      {"commit_time", d.commit_time_ms ? json(format_timestamp(*d.commit_time_ms)) : json(nullptr)},
       {"triggered_by", d.triggered_by},
       {"started_at", format_timestamp(d.started_at_ms)},
       {"completed_at", std::move(completed)},

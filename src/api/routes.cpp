@@ -160,21 +160,20 @@ Result<std::string> string_field(const json& body, std::string_view name) {
 // commit_time: an RFC 3339 string or a whole number of unix seconds.
 Result<std::int64_t> commit_time_field(const json& value) {
   if (value.is_number_unsigned() || value.is_string()) {
-    auto at = telemetry::parse_point_in_time(value.is_string()
-                                                 ? value.get<std::string>()
-                                                 : std::to_string(value.get<std::uint64_t>()));
+    auto at = telemetry::parse_point_in_time(
+        value.is_string() ? value.get<std::string>() : std::to_string(value.get<std::uint64_t>()));
     if (!at) return make_error(ErrorCode::Invalid, "commit_time: " + at.error().message);
     return at;
   }
-  return make_error(ErrorCode::Invalid,
-                    std::string("commit_time: expected an RFC 3339 string or unix seconds, got ") +
-                        (value.is_number() ? "a negative or fractional number" : value.type_name()));
+  return make_error(
+      ErrorCode::Invalid,
+      std::string("commit_time: expected an RFC 3339 string or unix seconds, got ") +
+          (value.is_number() ? "a negative or fractional number" : value.type_name()));
 }
 
 HttpReply serve_deploy(daemon::Controller& controller, std::string_view body) {
-  auto parsed = parse_body(
-      body, {"service", "version", "commit", "commit_time", "set", "strategy", "environment",
-             "triggered_by"});
+  auto parsed = parse_body(body, {"service", "version", "commit", "commit_time", "set", "strategy",
+                                  "environment", "triggered_by"});
   if (!parsed) return error_reply(parsed.error());
   daemon::DeployRequest request;
   for (auto [field, out] :

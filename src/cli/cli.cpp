@@ -10,11 +10,6 @@
 
 namespace gantry::cli {
 
-// `gantry dora` (cmd_dora.cpp); declared here rather than in command.h, which it does not own.
-void add_dora_command(CLI::App& app, int& exit_code);
-// `gantry notifications` (cmd_notifications.cpp), declared here for the same reason.
-void add_notifications_command(CLI::App& app, int& exit_code);
-
 void add_spec_options(CLI::App* cmd, SpecOptions& options) {
   cmd->add_option("-f,--file", options.file, "Spec file")
       ->default_val("gantry.yaml")

@@ -36,8 +36,10 @@ Result<json> report_from_store(const std::string& state_dir, const DoraArgs& arg
   const std::string path = store_path_in(state_dir);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    return make_error(ErrorCode::NotFound, no_daemon_message(state_dir).substr(8) +
-                                               "; and it holds no history (" + path + ")");
+    return make_error(ErrorCode::NotFound, "no daemon is running for " + state_dir +
+                                               " (start one with 'gantry up'), and there is no "
+                                               "history to read in " +
+                                               path);
   }
   auto store = store::open_sqlite(path);
   if (!store) return store.error();
@@ -116,16 +118,16 @@ void print_text(const json& r, const std::string& since_flag, bool offline,
   const json& ttr = r["time_to_restore"];
   std::string lead_samples = std::to_string(lt.value("samples", 0));
   if (lt.value("missing_commit_time", 0) > 0) {
-    lead_samples += " (" + std::to_string(lt.value("missing_commit_time", 0)) +
-                    " without a commit time)";
+    lead_samples +=
+        " (" + std::to_string(lt.value("missing_commit_time", 0)) + " without a commit time)";
   }
   std::string rate = or_dash(cfr["rate"], [&](const json& v) {
     return fixed(v.get<double>() * 100, 1) + "% (" + std::to_string(cfr.value("failed", 0)) + "/" +
            std::to_string(cfr.value("total", 0)) + ")";
   });
   std::string restore_samples = std::to_string(ttr.value("samples", 0));
-  if (ttr.value("open", 0) > 0) restore_samples += " (" + std::to_string(ttr.value("open", 0)) +
-                                                   " open)";
+  if (ttr.value("open", 0) > 0)
+    restore_samples += " (" + std::to_string(ttr.value("open", 0)) + " open)";
   const std::vector<std::vector<std::string>> rows = {
       {"METRIC", "VALUE", "BAND", "SAMPLES"},
       {"deployment frequency",

@@ -51,5 +51,7 @@ void add_rollout_commands(CLI::App& app, int& exit_code);
 void add_show_command(CLI::App& app, int& exit_code);
 void add_events_command(CLI::App& app, int& exit_code);
 void add_tokens_command(CLI::App& app, int& exit_code);
+void add_dora_command(CLI::App& app, int& exit_code);
+void add_notifications_command(CLI::App& app, int& exit_code);
 
 }  // namespace gantry::cli

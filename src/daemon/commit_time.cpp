@@ -127,12 +127,10 @@ Result<std::int64_t> git_commit_time(const std::string& dir, const std::string& 
                                      Duration timeout) {
   if (dir.empty()) return make_error(ErrorCode::NotFound, "no spec folder to look in");
   const bool plain = !commit.empty() && commit[0] != '-' &&
-                     std::none_of(commit.begin(), commit.end(), [](unsigned char c) {
-                       return c <= ' ' || c == 0x7f;
-                     });
+                     std::none_of(commit.begin(), commit.end(),
+                                  [](unsigned char c) { return c <= ' ' || c == 0x7f; });
   if (!plain) {
-    return make_error(ErrorCode::Invalid,
-                      "'" + commit + "' is not a commit name git can look up");
+    return make_error(ErrorCode::Invalid, "'" + commit + "' is not a commit name git can look up");
   }
   auto run = run_bounded(
       {"git", "-C", dir, "show", "-s", "--format=%ct", commit + "^{commit}", "--"}, timeout);
@@ -148,9 +146,8 @@ Result<std::int64_t> git_commit_time(const std::string& dir, const std::string& 
   if (run->status != 0) {
     std::string why = first_line(run->err);
     if (why.rfind("fatal: ", 0) == 0) why = why.substr(7);
-    return make_error(ErrorCode::NotFound,
-                      "git found no commit " + commit + " for " + dir +
-                          (why.empty() ? "" : ": " + why));
+    return make_error(ErrorCode::NotFound, "git found no commit " + commit + " for " + dir +
+                                               (why.empty() ? "" : ": " + why));
   }
   const std::string text = first_line(run->out);
   std::int64_t seconds = 0;

@@ -1,6 +1,7 @@
 // secret-in-spec: credentials written into the spec as literals (connection strings with a
 // password, known key formats, high-entropy values under secret-like names). Messages show
 // only scan::redact forms, never the secret.
+#include <cctype>
 #include <string>
 
 #include "core/strings.h"
@@ -108,8 +109,21 @@ void check_secrets(Context& ctx) {
     const std::string path =
         ctx.pick_path({base + ".url", base + ".slack.webhook", base + ".webhook.url",
                        base + ".slack.url", base + ".webhook", base + ".slack", base});
-    if (!check_value(ctx, path, "WEBHOOK_URL", spec.notify[i].url, nullptr)) {
-      check_webhook_token(ctx, path, spec.notify[i].url);
+    const spec::NotifySink& sink = spec.notify[i];
+    if (!check_value(ctx, path, "WEBHOOK_URL", sink.url, nullptr)) {
+      check_webhook_token(ctx, path, sink.url);
+    }
+    // The signing key is a credential by definition; so are header values like Authorization.
+    const std::string body = ctx.pick_path({base + ".webhook", base + ".slack", base});
+    if (!sink.secret.raw.empty()) {
+      check_value(ctx, ctx.pick_path({body + ".secret", body}), "WEBHOOK_SECRET", sink.secret,
+                  nullptr);
+    }
+    for (const auto& [name, value] : sink.headers) {
+      std::string as_var;
+      for (char c : name) as_var.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+      if (as_var == "AUTHORIZATION" || as_var == "PROXY_AUTHORIZATION") as_var += "_TOKEN";
+      check_value(ctx, ctx.pick_path({body + ".headers." + name, body}), as_var, value, nullptr);
     }
   }
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/strings.h"
@@ -406,15 +407,34 @@ Json service_json(const Service& s, const RenderOptions& o) {
   return out;
 }
 
-Json notify_json(const NotifySink& n, const RenderOptions& o) {
+Json notify_json(const NotifySink& n, const std::string& default_name, const RenderOptions& o) {
   const bool slack = n.kind == NotifySink::Kind::Slack;
+  const NotifySink defaults;
   const Json url = env_json("WEBHOOK_URL", n.url, true, o);
-  if (!slack && n.events.empty() && n.environments.empty()) return {{"webhook", url}};
   Json body = Json::object();
   body[slack ? "webhook" : "url"] = url;
+  // The signing key and header values are credentials: redacted like secret env values.
+  if (!n.secret.raw.empty() || !n.secret.value.empty()) {
+    body["secret"] = env_json("WEBHOOK_SECRET", n.secret, true, o);
+  }
+  if (!n.headers.empty()) {
+    Json headers = Json::object();
+    for (const auto& [name, value] : n.headers) headers[name] = env_json(name, value, true, o);
+    body["headers"] = headers;
+  }
   if (!n.events.empty()) body["events"] = texts(n.events);
   if (!n.environments.empty()) body["environments"] = texts(n.environments);
+  if (!n.channel.empty()) body["channel"] = n.channel;
+  if (n.max_age != defaults.max_age) body["max_age"] = duration_text(n.max_age);
+  if (n.backoff_initial != defaults.backoff_initial || n.backoff_max != defaults.backoff_max) {
+    body["backoff"] = Json{{"initial", duration_text(n.backoff_initial)},
+                           {"max", duration_text(n.backoff_max)}};
+  }
+  if (n.timeout != defaults.timeout) body["timeout"] = duration_text(n.timeout);
+  const bool named = !n.name.empty() && n.name != default_name;
+  if (!slack && body.size() == 1 && !named) return {{"webhook", url}};
   Json out = Json::object();
+  if (named) out["name"] = n.name;
   out[slack ? "slack" : "webhook"] = body;
   return out;
 }
@@ -462,10 +482,31 @@ Json spec_json(const Spec& spec, const RenderOptions& o) {
   out["services"] = services;
   if (!spec.notify.empty()) {
     Json notify = Json::array();
-    for (const auto& n : spec.notify) notify.push_back(notify_json(n, o));
+    // The names the parser gives unnamed sinks: webhook, webhook-2, slack, ...
+    std::map<std::string, int> seen;
+    for (const auto& n : spec.notify) {
+      const std::string kind = n.kind == NotifySink::Kind::Slack ? "slack" : "webhook";
+      const int count = ++seen[kind];
+      notify.push_back(
+          notify_json(n, count == 1 ? kind : kind + "-" + std::to_string(count), o));
+    }
     out["notify"] = notify;
   }
   if (Json proxy = proxy_json(spec.proxy); !proxy.empty()) out["proxy"] = proxy;
+  if (!spec.listen.api.empty()) out["api"] = Json{{"listen", spec.listen.api}};
+  if (!spec.listen.metrics.empty()) out["metrics"] = Json{{"listen", spec.listen.metrics}};
+  const EventLogSettings log_defaults;
+  const EventLogSettings& log = spec.event_log;
+  if (!log.enabled) {
+    out["events"] = Json{{"log", false}};
+  } else if (!log.file.empty() || log.max_size != log_defaults.max_size ||
+             log.keep != log_defaults.keep) {
+    Json l = Json::object();
+    if (!log.file.empty()) l["file"] = log.file;
+    if (log.max_size != log_defaults.max_size) l["max_size"] = static_cast<long long>(log.max_size);
+    if (log.keep != log_defaults.keep) l["keep"] = log.keep;
+    out["events"] = Json{{"log", l}};
+  }
   return out;
 }
 

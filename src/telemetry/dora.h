@@ -45,10 +45,10 @@ struct LeadTime : DurationSummary {
 };
 
 struct ChangeFailureRate {
-  int failed = 0;       // failed or rolled back (the numerator)
-  int rolled_back = 0;  // how many of `failed` were rolled back
-  int aborted = 0;      // stopped by a person: in neither part of the rate
-  int total = 0;        // succeeded + failed + rolled back
+  int failed = 0;              // failed or rolled back (the numerator)
+  int rolled_back = 0;         // how many of `failed` were rolled back
+  int aborted = 0;             // stopped by a person: in neither part of the rate
+  int total = 0;               // succeeded + failed + rolled back
   std::optional<double> rate;  // nullopt when total is 0
   DoraBand band = DoraBand::None;
 };

@@ -99,7 +99,9 @@ struct EventLog::State {
       for (const auto& e : *batch) {
         std::string line = event_json(e);
         line.push_back('\n');
-        if (size > 0 && size + chunk.size() + line.size() > options.max_size) {
+        // What is in the file plus what waits in chunk: a fresh file fills up from chunk alone.
+        const std::uint64_t pending = size + chunk.size();
+        if (pending > 0 && pending + line.size() > options.max_size) {
           if (auto st = write_all(chunk); !st) return st;
           chunk.clear();
           if (auto st = rotate(); !st) return st;

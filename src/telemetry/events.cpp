@@ -36,9 +36,13 @@ Result<Event> EventBus::publish(Event event) {
 }
 
 void EventBus::catch_up() {
-  if (announcing_) return;  // the outer loop will read what was just written
+  if (announcing_) {
+    reread_ = true;  // the outer loop reads what was just written, once its batch is told
+    return;
+  }
   announcing_ = true;
   while (true) {
+    reread_ = false;
     auto batch = store_->list_events_since(last_announced_, kCatchUpBatch);
     if (!batch) {
       std::cerr << "gantry: cannot read the event stream: " << batch.error().message << std::endl;
@@ -55,7 +59,7 @@ void EventBus::catch_up() {
         if (it != subscribers_.end()) it->second(e);
       }
     }
-    if (batch->size() < static_cast<std::size_t>(kCatchUpBatch)) break;
+    if (batch->size() < static_cast<std::size_t>(kCatchUpBatch) && !reread_) break;
   }
   announcing_ = false;
 }

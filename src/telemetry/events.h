@@ -39,6 +39,7 @@ class EventBus {
   using Subscriber = std::function<void(const Event&)>;
   std::uint64_t subscribe(Subscriber subscriber);
   void unsubscribe(std::uint64_t id);  // unknown ids are ignored
+  std::size_t subscriber_count() const { return subscribers_.size(); }
 
   store::Store& store() { return *store_; }
 
@@ -46,6 +47,7 @@ class EventBus {
   store::Store* store_;
   std::int64_t last_announced_ = 0;
   bool announcing_ = false;  // a subscriber that publishes does not re-enter the loop
+  bool reread_ = false;      // ... but makes the loop read the store once more
   std::map<std::uint64_t, Subscriber> subscribers_;
   std::uint64_t next_id_ = 1;
 };

@@ -213,10 +213,14 @@ std::string format_value(double value) {
   if (value == std::trunc(value) && std::fabs(value) < 9007199254740992.0) {  // 2^53
     return std::to_string(static_cast<std::int64_t>(value));
   }
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  if (ec != std::errc()) return "NaN";
-  return std::string(buf, end);
+  // Plain decimals read best ("0.0005", not "5e-04"); the exponent form only where they would
+  // be long. Both are the shortest text that reads back as the same double.
+  char buf[400];
+  auto fixed = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed);
+  if (fixed.ec == std::errc() && fixed.ptr - buf <= 24) return std::string(buf, fixed.ptr);
+  auto general = std::to_chars(buf, buf + sizeof buf, value);
+  if (general.ec != std::errc()) return "NaN";
+  return std::string(buf, general.ptr);
 }
 
 std::string escape_label_value(const std::string& value) {

@@ -215,13 +215,13 @@ describe('dashboard', () => {
       (await page.locator('#login-error').isVisible()) && page.locator('#login-error').textContent());
     assert.match(error, /not accepted/);
     assert.equal(new URL(page.url()).hash, '', 'the token is removed from the address bar');
-    assert.equal(await page.locator('#services [data-service="api"]').count(), 0, 'nothing shown without a session');
+    assert.equal(await page.locator('#services article[data-service="api"]').count(), 0, 'nothing shown without a session');
     assert.equal(await page.locator('#connection').getAttribute('data-state'), 'signed_out');
 
     await page.locator('#login-token').fill(project.token);
     await page.locator('#login-form button[type="submit"]').click();
     await waitFor('the services after signing in', async () =>
-      (await page.locator('#services [data-service="api"]').count()) === 1);
+      (await page.locator('#services article[data-service="api"]').count()) === 1);
     assert.equal(await dialog.evaluate((d) => d.open), false);
   });
 
@@ -232,11 +232,13 @@ describe('dashboard', () => {
     assert.match(response.headers()['content-security-policy'] || '', /default-src 'self'/);
     await waitFor('the live connection', async () => (await page.locator('#connection').getAttribute('data-state')) === 'live');
     await waitFor('services, deployments and DORA drawn', async () =>
-      (await page.locator('#services [data-service="api"]').count()) === 1 &&
+      (await page.locator('#services article[data-service="api"]').count()) === 1 &&
       (await page.locator('#deployments tbody tr[data-id]').count()) >= 1 &&
       page.evaluate(() => document.querySelectorAll('#dora .tile').length === 4 ||
         /not available/.test(document.querySelector('#dora').textContent)));
-    assert.equal(await page.locator('#services [data-service="api"] .version').textContent(), 'v1');
+    const res = await fetch(`${project.base}/v1/status`, { headers: { Authorization: `Bearer ${project.token}` } });
+    const running = (await res.json()).services.find((x) => x.name === 'api').version;
+    assert.equal(await page.locator('#services article[data-service="api"] .version').textContent(), running);
     await page.setViewportSize({ width: 390, height: 844 });
     await waitFor('the phone layout', () => page.evaluate(() => document.documentElement.scrollWidth <= 390));
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
@@ -271,8 +273,10 @@ describe('dashboard', () => {
     assert.ok(seen.indexOf(20) < seen.indexOf(50), `20% before 50%: ${seen}`);
 
     const promote = page.locator('#services button[data-action="promote"][data-service="api"]');
+    // Promote is lit at the pause too: wait for the approval step itself.
+    await waitFor('the rollout waiting for approval', () =>
+      page.locator('#rollout-facts').evaluate((n) => /Waits for\s*approval/.test(n.textContent)));
     await waitFor('promote enabled at the approval step', () => promote.isEnabled());
-    assert.equal(await page.locator('#rollout-facts').evaluate((n) => n.textContent.includes('approval')), true);
     await waitFor('an analysis verdict listed', async () => (await page.locator('#verdicts li.verdict').count()) >= 1);
     const reason = await page.locator('#verdicts li.verdict .reason').first().textContent();
     assert.ok(reason.trim().length > 0, 'each verdict says why');
@@ -287,10 +291,41 @@ describe('dashboard', () => {
     await waitFor(`${id} shown as succeeded`, async () => (await status.getAttribute('data-value')) === 'succeeded');
     await waitFor('v2 at 100%', () => page.evaluate(() => window.seenWeights.includes(100)));
     await waitFor('api on v2', async () =>
-      (await page.locator('#services [data-service="api"] .version').textContent()) === 'v2');
+      (await page.locator('#services article[data-service="api"] .version').textContent()) === 'v2');
     assert.equal(await promote.isEnabled(), false, 'nothing left to promote');
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-canary.png'), fullPage: true });
     project.load.stop();
+    assert.deepEqual(problems, []);
+  });
+
+  test('roll back from the page, after the canary', { timeout: 60000 }, async (t) => {
+    const { page, problems } = await openBrowser(t);
+    await page.goto(`${project.base}/#token=${encodeURIComponent(project.token)}`);
+    const version = page.locator('#services article[data-service="api"] .version');
+    await waitFor('api on v2 (the canary test promoted it)', async () => (await version.count()) === 1 &&
+      (await version.textContent()) === 'v2');
+    const rows = page.locator('#deployments tbody tr[data-id]');
+    // The first start and the canary are listed (the list loads after the services).
+    await waitFor('the deployments listed', async () => (await rows.count()) >= 2);
+    const canary = await rows.first().getAttribute('data-id');
+    const rollback = page.locator('#services button[data-action="rollback"][data-service="api"]');
+    await waitFor('roll back enabled', () => rollback.isEnabled());
+    await rollback.click();
+    await waitFor('the confirmation', () => page.locator('#confirm-dialog').evaluate((d) => d.open));
+    const text = await page.locator('#confirm-text').textContent();
+    assert.match(text, /from v2 to/, text);
+    await page.locator('#confirm-ok').click();
+    // What the page said about the request, for a failure's message.
+    const said = async () => ((await page.locator('#notice').textContent()) || '').trim();
+    const id = await waitFor('a new deployment listed', async () => {
+      const first = await rows.first().getAttribute('data-id');
+      return first !== canary ? first : false;
+    }).catch(async (e) => { throw new Error(`${e.message}; the page said: ${await said()}`); });
+    const status = page.locator(`#deployments tr[data-id="${id}"] .status .badge`);
+    await waitFor(`the rollback ${id} shown as succeeded`, async () =>
+      (await status.getAttribute('data-value')) === 'succeeded')
+      .catch(async (e) => { throw new Error(`${e.message}; the page said: ${await said()}`); });
+    await waitFor('api back on its first version', async () => (await version.textContent()) !== 'v2');
     assert.deepEqual(problems, []);
   });
 });

@@ -6,8 +6,8 @@
 
 #include <cmath>
 
-#include "e2e/rollout_fixture.h"
 #include "core/timestamp.h"
+#include "e2e/rollout_fixture.h"
 
 namespace gantry::testing {
 namespace {
@@ -50,8 +50,9 @@ class DoraE2e : public RolloutE2e {
     const std::string git = "git -C " + q + " -c user.name=gantry-test -c user.email=t@example.com";
     EXPECT_EQ(std::system(("git init -q " + q).c_str()), 0);
     EXPECT_EQ(std::system((git + " add gantry.yaml").c_str()), 0);
-    const std::string dates = "GIT_AUTHOR_DATE='@1767323045 +0000' "
-                              "GIT_COMMITTER_DATE='@1767323045 +0000' ";
+    const std::string dates =
+        "GIT_AUTHOR_DATE='@1767323045 +0000' "
+        "GIT_COMMITTER_DATE='@1767323045 +0000' ";
     EXPECT_EQ(std::system((dates + git + " commit -q --no-gpg-sign -m spec").c_str()), 0);
     return output_of("git -C " + q + " rev-parse HEAD");
   }
@@ -81,24 +82,22 @@ TEST_F(DoraE2e, CommitTimesFromGitAndTheFlagGiveLeadTimeAndARollbackIsRestored) 
   up_and_ready(1);
 
   // 1. --commit SHA alone: the daemon reads the committer time from git.
-  auto v2 = deploy({"--version", "v2", "--commit", sha, "--strategy", "rolling", "--format",
-                    "json"});
+  auto v2 =
+      deploy({"--version", "v2", "--commit", sha, "--strategy", "rolling", "--format", "json"});
   ASSERT_EQ(v2.exit_code, 0) << v2.out << v2.err;
   const json d2 = the_deployment(v2);
   ASSERT_EQ(d2.value("status", ""), "succeeded") << v2.out;
-  EXPECT_EQ(started(d2["id"])["commit_time"], "2026-01-02T03:04:05.000Z")
-      << event_lines(d2["id"]);
+  EXPECT_EQ(started(d2["id"])["commit_time"], "2026-01-02T03:04:05.000Z") << event_lines(d2["id"]);
 
   // 2. A commit git does not know: the time stays unknown, the deploy goes on and says why.
-  auto v3 = deploy({"--version", "v3", "--commit", "0badc0ffee", "--set",
-                    "APP_CRASH_AFTER=300ms", "--format", "json"});
+  auto v3 = deploy({"--version", "v3", "--commit", "0badc0ffee", "--set", "APP_CRASH_AFTER=300ms",
+                    "--format", "json"});
   EXPECT_EQ(v3.exit_code, 3) << v3.out << v3.err;
   const json d3 = the_deployment(v3);
   ASSERT_EQ(d3.value("status", ""), "rolled_back") << v3.out;
   const json s3 = started(d3["id"]);
   EXPECT_TRUE(s3["commit_time"].is_null()) << s3.dump();
-  EXPECT_NE(s3.value("commit_time_note", "").find("0badc0ffee"), std::string::npos)
-      << s3.dump();
+  EXPECT_NE(s3.value("commit_time_note", "").find("0badc0ffee"), std::string::npos) << s3.dump();
 
   // 3. --commit-time wins over git, and this deployment restores the rolled back one.
   auto v4 = deploy({"--version", "v4", "--commit", sha, "--commit-time", "2026-01-05T00:00:00Z",

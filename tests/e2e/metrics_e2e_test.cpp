@@ -153,12 +153,12 @@ double sum_of(const std::map<std::string, double>& samples, const std::string& n
 // A Prometheus server for one test, stopped (SIGTERM, then waited for) when it goes.
 class PrometheusServer {
  public:
-  PrometheusServer(const std::string& dir, int scrape_port) : port_(free_port()) {
+  // scrape_configs: the jobs, as YAML list items indented by 2.
+  PrometheusServer(const std::string& dir, const std::string& scrape_configs) : port_(free_port()) {
     std::ofstream(dir + "/prometheus.yml")
         << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-           "scrape_configs:\n  - job_name: gantry\n    static_configs:\n"
-           "      - targets: ['127.0.0.1:"
-        << scrape_port << "']\n";
+           "scrape_configs:\n"
+        << scrape_configs;
     log_ = dir + "/prometheus.log";
     const std::vector<std::string> args = {
         "/usr/bin/prometheus",
@@ -260,8 +260,8 @@ std::set<std::string> metrics_named(const json& node, std::vector<std::string>& 
 class MetricsE2e : public RolloutE2e {
  protected:
   // The project's spec: `api` (example app, port, replicas, readiness every 100ms), restarts
-  // always, its strategy, health_extra under health (6 spaces), and a metrics listener on a
-  // port the system picks.
+  // always, its strategy, health_extra under health (6 spaces), and the metrics listener and
+  // the TCP API on ports the system picks.
   void write_metrics_spec(int replicas,
                           const std::string& strategy = "{ rolling: { max_surge: 1 } }",
                           const std::string& health_extra = "") {
@@ -269,6 +269,7 @@ class MetricsE2e : public RolloutE2e {
     ASSERT_GT(port_, 0);
     std::ofstream(spec_path()) << "project: e2e\n"
                                   "metrics: { listen: 127.0.0.1:0 }\n"
+                                  "api: { listen: 127.0.0.1:0 }\n"
                                   "services:\n  api:\n    command: [\""
                                << GANTRY_EXAMPLE_APP
                                << "\", \"--port\", \"${PORT}\"]\n"
@@ -472,25 +473,54 @@ TEST_F(MetricsE2e, APrometheusServerScrapesTheMetricsListener) {
   ASSERT_EQ(direct.status, 200);
   EXPECT_EQ(families_of(direct.body), families_of(scrape()));
 
-  PrometheusServer prometheus(dir_.path(), port);
-  std::string value;
+  // The API's TCP listener serves /metrics too, to a read token (docs/metrics.md's second
+  // scrape config).
+  auto token = gantry({"tokens", "create", "prometheus", "--scope", "read"});
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  const std::string secret = token.out.substr(0, token.out.find('\n'));
+  std::string api_addr;
+  ASSERT_TRUE(wait_until([&] { return !(api_addr = read_file(state() + "/api.addr")).empty(); }));
+  const int api_port = std::atoi(api_addr.c_str() + api_addr.rfind(':') + 1);
+  EXPECT_EQ(tcp_get(api_port, "/metrics").status, 401) << "no token, no metrics";
+
+  PrometheusServer prometheus(dir_.path(),
+                              "  - job_name: gantry\n"
+                              "    static_configs:\n"
+                              "      - targets: ['127.0.0.1:" +
+                                  std::to_string(port) +
+                                  "']\n"
+                                  "  - job_name: gantry-api\n"
+                                  "    authorization:\n"
+                                  "      credentials: " +
+                                  secret +
+                                  "\n"
+                                  "    static_configs:\n"
+                                  "      - targets: ['127.0.0.1:" +
+                                  std::to_string(api_port) + "']\n");
+  // Both jobs scraped the 7 requests: one series each, code 200, value 7.
   json last;
   const bool seen = wait_until(
       [&] {
         last = prometheus.query(R"(gantry_proxy_requests_total{service="api",version="r1"})");
-        if (!last.is_object() || last["data"]["result"].size() != 1) return false;
-        const json& series = last["data"]["result"][0];
-        value = series["value"][1].get<std::string>();
-        return series["metric"].value("code", "") == "200" &&
-               series["metric"].value("job", "") == "gantry" && value == "7";
+        if (!last.is_object() || last["data"]["result"].size() != 2) return false;
+        std::set<std::string> jobs;
+        for (const json& series : last["data"]["result"]) {
+          if (series["metric"].value("code", "") != "200" || series["value"][1] != "7") {
+            return false;
+          }
+          jobs.insert(series["metric"].value("job", ""));
+        }
+        return jobs == std::set<std::string>{"gantry", "gantry-api"};
       },
       std::chrono::seconds(30));
   EXPECT_TRUE(seen) << "last answer: " << last.dump() << "\nprometheus log:\n" << prometheus.log();
-  // Prometheus read every family without a parse error: the target is up.
-  const json up = prometheus.query(R"(up{job="gantry"})");
+  // Prometheus read every family of both targets without a parse error: they are up.
+  const json up = prometheus.query("up");
   ASSERT_TRUE(up.is_object()) << prometheus.log();
-  ASSERT_EQ(up["data"]["result"].size(), 1u) << up.dump();
-  EXPECT_EQ(up["data"]["result"][0]["value"][1], "1") << up.dump();
+  ASSERT_EQ(up["data"]["result"].size(), 2u) << up.dump();
+  for (const json& series : up["data"]["result"]) {
+    EXPECT_EQ(series["value"][1], "1") << up.dump();
+  }
 
   // Every dashboard query is valid PromQL that this Prometheus runs on gantry's series.
   std::vector<std::string> exprs;

@@ -428,7 +428,8 @@ TEST(SpecParser, RejectsUnknownKeyListingValidKeysWhenNothingIsClose) {
   const Error e = error_of("project: x\nzebra: 1\nservices:\n  api: { command: [a] }\n");
   expect_at(e, 2, 1, "zebra");
   EXPECT_EQ(e.message,
-            "unknown key; valid keys here: project, environments, services, notify, proxy");
+            "unknown key; valid keys here: project, environments, services, notify, proxy, api, "
+            "metrics, events");
 }
 
 TEST(SpecParser, RejectsUnknownKeyDeepInAProbe) {

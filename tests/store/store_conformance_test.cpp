@@ -72,8 +72,9 @@ TEST_P(StoreConformance, RecordsDeploymentsNewestFirstWithTheirEvents) {
   EXPECT_EQ((*list)[0], d2);
   EXPECT_EQ((*list)[1], d1);
 
-  auto e1 = store_->append_event({0, "d-2", 10, "phase.changed", "{\"to\":\"progressing\"}"});
-  auto e2 = store_->append_event({0, "d-2", 11, "weight.changed", "{\"weight\":10}"});
+  auto e1 =
+      store_->append_event({0, "d-2", 10, "phase.changed", "{\"to\":\"progressing\"}", "", "", ""});
+  auto e2 = store_->append_event({0, "d-2", 11, "weight.changed", "{\"weight\":10}", "", "", ""});
   ASSERT_TRUE(e1 && e2);
   EXPECT_LT(e1->id, e2->id);
   auto after = store_->list_events("d-2", e1->id);

@@ -24,7 +24,7 @@ constexpr std::int64_t kMinute = 60 * kSecond;
 constexpr std::int64_t kHour = 60 * kMinute;
 constexpr std::int64_t kDay = 24 * kHour;
 constexpr std::int64_t kSince = 1772323200LL * 1000;  // 2026-03-01T00:00:00Z
-constexpr std::int64_t kUntil = kSince + 30 * kDay;  // 2026-03-31T00:00:00Z
+constexpr std::int64_t kUntil = kSince + 30 * kDay;   // 2026-03-31T00:00:00Z
 
 DoraOptions production(std::string service = "") {
   DoraOptions o;

@@ -146,6 +146,9 @@ TEST(FormatValue, WritesIntegersPlainAndOthersShortest) {
   EXPECT_EQ(format_value(42), "42");
   EXPECT_EQ(format_value(-3), "-3");
   EXPECT_EQ(format_value(0.000125), "0.000125");
+  EXPECT_EQ(format_value(0.0005), "0.0005");  // not 5e-04
+  EXPECT_EQ(format_value(1e-30), "1e-30");    // too long as a plain decimal
+  EXPECT_EQ(format_value(1e300), "1e+300");
   EXPECT_EQ(format_value(2.5), "2.5");
   EXPECT_EQ(format_value(1.0 / 0.0), "+Inf");
   EXPECT_EQ(format_value(-1.0 / 0.0), "-Inf");

@@ -222,7 +222,19 @@ function onEvent(message) {
       if (!detail.events.some((x) => x.id === e.id)) {
         detail.events.push({ id: e.id, deployment_id: id, at: e.at, type, data: e.data || {} });
       }
-      if (type === 'weight.changed' && detail.rollout && e.data?.weights) detail.rollout.weights = e.data.weights;
+      const r = detail.rollout;
+      if (r) {
+        // What the event says at once (the refetch brings the rest): so that Promote is never
+        // lit for a step that has already passed.
+        if (type === 'weight.changed' && e.data?.weights) r.weights = e.data.weights;
+        if (type === 'step.started') {
+          r.step = e.data?.index ?? r.step;
+          r.step_kind = e.data?.kind || r.step_kind;
+          r.waiting_for = '';
+        }
+        if (type === 'approval.required') r.waiting_for = 'approval';
+        if (type === 'promoted') r.waiting_for = '';
+      }
       render();
       refreshDetail(id);
     }
@@ -245,8 +257,10 @@ function connect() {
   const es = new EventSource('/v1/events');
   source = es;
   let opened = false;
+  let failures = 0; // failed reconnects in a row
   es.onopen = () => {
     retryDelay = 1000;
+    failures = 0;
     setConnection('live');
     // Events may have been missed before this connection (or while reconnecting).
     if (opened) { refreshStatus(); refreshDeployments(); refreshDora(); }
@@ -255,7 +269,10 @@ function connect() {
   es.onerror = () => {
     if (source !== es) return;
     if (es.readyState === EventSource.CONNECTING) {
-      setConnection('reconnecting'); // EventSource retries by itself, with Last-Event-ID
+      // EventSource retries by itself, with Last-Event-ID; after a few misses the daemon is
+      // likely down rather than blinking.
+      failures += 1;
+      setConnection(failures >= 3 ? 'offline' : 'reconnecting');
       return;
     }
     // Closed for good (an HTTP error such as 401): find out why, then try again later.
@@ -413,6 +430,7 @@ function wire() {
       box: $('rollout'), summary: $('rollout-summary'), facts: $('rollout-facts'),
       weights: $('rollout-weights'), chartWeights: $('chart-weights'), chartSuccess: $('chart-success'),
       chartP95: $('chart-p95'), verdicts: $('verdicts'), events: $('events'),
+      charts: $('rollout-charts'), verdictsBox: $('verdicts-box'),
     },
   });
 

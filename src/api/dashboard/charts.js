@@ -36,18 +36,20 @@ function timeTicks(x0, x1, width) {
 }
 
 function clock(ms) {
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return new Date(ms).toLocaleTimeString([], {
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  });
 }
 
 // Renders (or re-renders) a chart into `box`.
 //   series: [{ name, cls, points: [[timeMs, value|null], ...], step?: boolean, end?: timeMs }]
 //   yMin / yMax: fixed bounds (yMax undefined: from the data); format(value) -> label text
 //   label: what a screen reader hears (the chart is role="img"); empty: text shown instead.
-export function lineChart(box, { series, yMin = 0, yMax, format = String, label, empty }) {
+export function lineChart(box, { series, yMin = 0, yMax, format = String, unit = '', label, empty }) {
   box.replaceChildren(); // first, so that the old drawing does not widen the box we measure
   const width = Math.max(220, Math.floor(box.clientWidth || 320));
   const height = 190;
-  const pad = { left: 46, right: 14, top: 10, bottom: 26 };
+  const pad = { left: 50, right: 14, top: 10, bottom: 26 };
 
   const all = series.flatMap((s) => s.points.filter((p) => p[1] !== null && Number.isFinite(p[1])));
   if (all.length === 0) {
@@ -63,9 +65,12 @@ export function lineChart(box, { series, yMin = 0, yMax, format = String, label,
   if (x1 - x0 < 1000) x1 = x0 + 1000;
   let hi = yMax;
   if (hi === undefined) {
+    // The top tick at or above the largest value, so no line leaves the chart.
     const top = Math.max(...all.map((p) => p[1]));
     const ticks = niceTicks(yMin, top > yMin ? top * 1.1 : yMin + 1);
+    const step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
     hi = ticks[ticks.length - 1];
+    while (hi < top) hi += step;
   }
   let lo = yMin;
   if (lo === 'auto') {
@@ -90,11 +95,15 @@ export function lineChart(box, { series, yMin = 0, yMax, format = String, label,
     grid.append(el('line', { x1: pad.left, x2: width - pad.right, y1: y, y2: y }));
     grid.append(el('text', { x: pad.left - 6, y: y + 4, 'text-anchor': 'end' }, format(t)));
   }
+  let lastLabel = -Infinity;
   for (const t of timeTicks(x0, x1, innerW)) {
     const x = sx(t);
     grid.append(el('line', { class: 'tick', x1: x, x2: x, y1: pad.top + innerH, y2: pad.top + innerH + 4 }));
-    const anchor = x > width - 40 ? 'end' : x < pad.left + 30 ? 'start' : 'middle';
-    grid.append(el('text', { x, y: height - 6, 'text-anchor': anchor }, clock(t)));
+    // A label is about 50 px wide: the edges' are pushed inwards, and none overlaps another.
+    const left = Math.min(Math.max(x - 25, 0), width - 52);
+    if (left < lastLabel + 60) continue;
+    lastLabel = left;
+    grid.append(el('text', { x: left + 25, y: height - 6, 'text-anchor': 'middle' }, clock(t)));
   }
   grid.append(el('line', { class: 'axis', x1: pad.left, x2: width - pad.right, y1: pad.top + innerH, y2: pad.top + innerH }));
   svg.append(grid);
@@ -123,7 +132,7 @@ export function lineChart(box, { series, yMin = 0, yMax, format = String, label,
       for (const [t, v] of s.points) {
         if (v === null || !Number.isFinite(v)) continue;
         const dot = el('circle', { cx: sx(t).toFixed(1), cy: sy(v).toFixed(1), r: 3, class: 'dot' });
-        dot.append(el('title', {}, `${s.name} ${clock(t)}: ${format(v)}`));
+        dot.append(el('title', {}, `${s.name} ${clock(t)}: ${format(v)}${unit}`));
         g.append(dot);
       }
     }
@@ -139,7 +148,7 @@ export function lineChart(box, { series, yMin = 0, yMax, format = String, label,
     const swatch = el('svg', { width: 22, height: 10, 'aria-hidden': 'true', class: 'swatch' });
     swatch.append(el('line', { x1: 1, x2: 21, y1: 5, y2: 5, class: 'line' }));
     const known = s.points.filter((p) => p[1] !== null && Number.isFinite(p[1]));
-    const latest = known.length ? format(known[known.length - 1][1]) : '—';
+    const latest = known.length ? format(known[known.length - 1][1]) + unit : '—';
     const text = document.createElement('span');
     text.textContent = `${s.name}: ${latest}`;
     li.append(swatch, text);

@@ -154,7 +154,8 @@ function weightSeries(detail, now) {
 }
 
 function sampleSeries(detail, pick) {
-  const samples = detail.events.filter((e) => VERDICT_TYPES.has(e.type));
+  // The newest 150 intervals: a long analysis stays readable.
+  const samples = detail.events.filter((e) => VERDICT_TYPES.has(e.type)).slice(-150);
   const stable = detail.rollout?.stable?.version || versionsOf(detail)[0] || 'stable';
   const canary = detail.rollout?.canary?.version || detail.deployment.version || 'canary';
   return [
@@ -201,6 +202,14 @@ function renderWeights(root, detail) {
   }));
 }
 
+// The judge's reason; a passed interval often has none, so its checks speak for it.
+function reasonOf(v) {
+  if (v.reason) return v.reason;
+  const checks = (v.checks || []).map((c) => c.detail || c.name).filter(Boolean);
+  if (checks.length) return checks.join('; ');
+  return v.outcome === 'pass' ? 'no check failed' : '(no reason given)';
+}
+
 function verdictItem(e) {
   const v = e.data || {};
   const side = (label, s) => (s ? `${label}: ${s.requests ?? 0} req, ${percent(s.success_rate)} ok, p95 ${ms(s.p95_ms)}` : null);
@@ -212,7 +221,7 @@ function verdictItem(e) {
       v.interval ? h('span', { class: 'muted' }, `interval ${v.interval}`) : null,
       v.early ? h('span', { class: 'muted' }, 'early look') : null,
       e.type === 'analysis.failed' ? h('strong', {}, 'failure limit reached') : null),
-    h('p', { class: 'reason' }, v.reason || '(no reason given)'),
+    h('p', { class: 'reason' }, reasonOf(v)),
     h('p', { class: 'numbers muted' }, [side('canary', v.canary), side('baseline', v.baseline)].filter(Boolean).join(' · ') + limit));
 }
 
@@ -222,7 +231,7 @@ function eventSummary(e) {
   switch (e.type) {
     case 'phase.changed': return `${d.from || '?'} → ${d.to || '?'}${d.reason ? `: ${d.reason}` : ''}`;
     case 'weight.changed': return Object.entries(d.weights || {}).map(([v, w]) => `${v} ${w}%`).join(', ');
-    case 'analysis.sample': case 'analysis.failed': return `${d.outcome}: ${d.reason || ''}`;
+    case 'analysis.sample': case 'analysis.failed': return `${d.outcome}: ${reasonOf(d)}`;
     case 'rollback.started': case 'deployment.rolled_back': return `${d.rule || ''}: ${d.reason || ''}`;
     case 'deployment.failed': case 'approval.required': return d.reason || '';
     case 'step.started': return `step ${(d.index ?? 0) + 1}: ${d.kind}${d.weight !== undefined ? ` ${d.weight}%` : ''}`;
@@ -268,6 +277,11 @@ export function renderRollout(els, state, now = Date.now()) {
     d.rollback_reason ? fact('Rollback reason', d.rollback_reason) : null,
   ].filter(Boolean));
   renderWeights(els.weights, detail);
+  const verdicts = detail.events.filter((e) => VERDICT_TYPES.has(e.type));
+  const splits = detail.events.some((e) => e.type === 'weight.changed');
+  // A deployment that never split traffic (recreate, rolling, the first start) has no charts.
+  els.charts.hidden = !splits && verdicts.length === 0;
+  els.verdictsBox.hidden = verdicts.length === 0 && d.strategy !== 'canary';
 
   const weightSet = weightSeries(detail, now);
   const latest = weightSet.map((s) => `${s.name} ${s.points.length ? s.points[s.points.length - 1][1] : 0}%`).join(', ');
@@ -276,16 +290,16 @@ export function renderRollout(els, state, now = Date.now()) {
     label: `Traffic weights over time; now ${latest || 'none'}`,
     empty: 'No weight changes: this deployment did not split traffic.',
   });
-  const verdicts = detail.events.filter((e) => VERDICT_TYPES.has(e.type));
   const successes = sampleSeries(detail, (s) => (s && s.success_rate !== null && s.success_rate !== undefined ? s.success_rate : null));
   lineChart(els.chartSuccess, {
-    series: successes, yMin: 'auto', yMax: 1, format: (v) => percent(v, v > 0.99 ? 2 : 1),
+    series: successes, yMin: 'auto', yMax: 1, format: (v) => percent(v, 1),
     label: `Success rate of baseline and canary over ${verdicts.length} analysis intervals`,
     empty: 'No analysis samples yet.',
   });
   const p95 = sampleSeries(detail, (s) => (s && s.p95_ms !== null && s.p95_ms !== undefined ? s.p95_ms : null));
   lineChart(els.chartP95, {
-    series: p95, yMin: 0, format: (v) => (v >= 10 ? String(Math.round(v)) : v.toFixed(1)),
+    series: p95, yMin: 0, unit: ' ms',
+    format: (v) => (v === 0 ? '0' : v >= 10 ? String(Math.round(v)) : v >= 1 ? v.toFixed(1) : v.toFixed(2)),
     label: `p95 latency in milliseconds of baseline and canary over ${verdicts.length} analysis intervals`,
     empty: 'No analysis samples yet.',
   });
@@ -329,7 +343,7 @@ function tile(id, title, value, detail, band, explain) {
     h('h3', { id: `dora-${id}` }, title),
     h('p', { class: 'value' }, value),
     h('p', { class: 'detail muted' }, detail),
-    h('p', { class: 'band' }, band ? badge(band) : h('span', { class: 'badge neutral', 'data-value': '' }, 'no band'),
+    h('p', { class: 'band' }, band && band !== 'none' ? badge(band) : h('span', { class: 'badge neutral', 'data-value': '' }, 'no band'),
       h('span', { class: 'sr-only' }, ` ${explain}`)));
 }
 
@@ -347,17 +361,22 @@ export function renderDora(root, state) {
   const l = m.lead_time || {};
   const c = m.change_failure_rate || {};
   const t = m.time_to_restore || {};
-  const fmt = (x, digits = 1) => (x === null || x === undefined ? '—' : Number(x).toFixed(digits));
+  const rate = (x) => {
+    if (x === null || x === undefined) return '—';
+    if (x === 0) return '0';
+    return x < 0.1 ? x.toFixed(2) : x < 10 ? x.toFixed(1) : String(Math.round(x));
+  };
+  const plural = (n, word) => `${n ?? 0} ${word}${n === 1 ? '' : 's'}`;
   root.replaceChildren(
     h('p', { class: 'dora-scope muted' }, `${m.environment || 'all environments'} · last ${m.window_days ?? '?'} days`),
     h('div', { class: 'tiles' },
-      tile('deployment_frequency', 'Deployment frequency', `${fmt(f.per_day)} / day`,
-        `${f.deployments ?? 0} deployments · ${fmt(f.per_week)} / week`, f.band, 'performance band'),
+      tile('deployment_frequency', 'Deployment frequency', `${rate(f.per_day)} / day`,
+        `${plural(f.deployments, 'deployment')} · ${rate(f.per_week)} / week`, f.band, 'performance band'),
       tile('lead_time', 'Lead time for changes', seconds(l.median_seconds),
-        `median · p90 ${seconds(l.p90_seconds)} · ${l.samples ?? 0} samples`, l.band, 'performance band'),
+        `median · p90 ${seconds(l.p90_seconds)} · ${plural(l.samples, 'sample')}`, l.band, 'performance band'),
       tile('change_failure_rate', 'Change failure rate', percent(c.rate),
         `${c.failed ?? 0} failed of ${c.total ?? 0}`, c.band, 'performance band'),
       tile('time_to_restore', 'Time to restore', seconds(t.median_seconds),
-        `median · p90 ${seconds(t.p90_seconds)} · ${t.samples ?? 0} restores${t.open ? ` · ${t.open} open` : ''}`,
+        `median · p90 ${seconds(t.p90_seconds)} · ${plural(t.samples, 'restore')}${t.open ? ` · ${t.open} open` : ''}`,
         t.band, 'performance band')));
 }
