@@ -103,8 +103,7 @@ Result<std::optional<store::ApiToken>> verify_token(store::Store& store, std::st
   return row;
 }
 
-std::string token_of(const std::map<std::string, std::string, std::less<>>& headers,
-                     bool& cookie) {
+std::string token_of(const std::map<std::string, std::string, std::less<>>& headers, bool& cookie) {
   cookie = false;
   if (auto it = headers.find("authorization"); it != headers.end()) {
     std::string_view v = trim(it->second);

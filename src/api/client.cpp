@@ -124,7 +124,8 @@ Status stream_events(const std::string& socket_path, std::string_view target,
   std::size_t head_end = std::string::npos;
   while (head_end == std::string::npos) {
     const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
-    if (ec) return make_error(ErrorCode::Io, "the daemon closed the stream: " + ec.message(), where);
+    if (ec)
+      return make_error(ErrorCode::Io, "the daemon closed the stream: " + ec.message(), where);
     buffer.append(chunk.data(), n);
     head_end = buffer.find("\r\n\r\n");
   }
@@ -145,9 +146,12 @@ Status stream_events(const std::string& socket_path, std::string_view target,
     while ((end = buffer.find("\n\n")) != std::string::npos) {
       StreamedEvent event;
       for (const auto& line : split(std::string_view(buffer).substr(0, end), '\n')) {
-        if (line.starts_with("id: ")) event.id = line.substr(4);
-        else if (line.starts_with("event: ")) event.type = line.substr(7);
-        else if (line.starts_with("data: ")) event.data += line.substr(6);
+        if (line.starts_with("id: "))
+          event.id = line.substr(4);
+        else if (line.starts_with("event: "))
+          event.type = line.substr(7);
+        else if (line.starts_with("data: "))
+          event.data += line.substr(6);
       }
       buffer.erase(0, end + 2);
       if (!event.type.empty() && !on_event(event)) return {};

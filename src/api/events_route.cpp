@@ -57,10 +57,9 @@ bool wants_stream(const Request& request) {
 
 }  // namespace
 
-HttpReply serve_events(daemon::Controller& controller, const Request& request,
-                       const Query& query) {
-  if (auto ok =
-          check_params(query, {"deployment", "service", "environment", "type", "after", "limit", "tail"});
+HttpReply serve_events(daemon::Controller& controller, const Request& request, const Query& query) {
+  if (auto ok = check_params(
+          query, {"deployment", "service", "environment", "type", "after", "limit", "tail"});
       !ok) {
     return error_reply(ok.error());
   }

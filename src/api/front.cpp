@@ -28,8 +28,8 @@ void serve_request(daemon::Controller& controller, ApiServer::Mode mode, Request
   }
   if (mode == ApiServer::Mode::Metrics) {
     if (path != "/metrics") {
-      return respond(error_reply(404, "not_found",
-                                 "this listener serves GET /metrics only (metrics.listen)"));
+      return respond(
+          error_reply(404, "not_found", "this listener serves GET /metrics only (metrics.listen)"));
     }
     request.access = Access{false, Scope::Read, "metrics"};
     return handle_request(controller, request, respond);

@@ -4,8 +4,8 @@
 #include <set>
 
 #include "api/routes_impl.h"
-#include "core/timestamp.h"
 #include "core/strings.h"
+#include "core/timestamp.h"
 #include "core/units.h"
 #include "runtime/log_pump.h"
 

@@ -121,7 +121,6 @@ HttpReply serve_deployments(daemon::Controller& controller, const Query& query) 
   return json_reply(200, json{{"deployments", std::move(out)}});
 }
 
-
 HttpReply serve_revisions(daemon::Controller& controller, const Query& query) {
   if (auto ok = check_params(query, {"service", "limit"}); !ok) return error_reply(ok.error());
   auto limit = int_param(query, "limit", 1, kMaxListLimit);

@@ -15,9 +15,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/result.h"
 #include "api/auth_impl.h"
 #include "api/server.h"
+#include "core/result.h"
 #include "daemon/controller.h"
 #include "telemetry/events.h"
 
@@ -28,7 +28,7 @@ struct HttpReply {
   std::string body;  // JSON text unless content_type says otherwise
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // extra ones (ETag, Cache-Control)
-  std::string allow;              // the Allow header of a 405
+  std::string allow;                                         // the Allow header of a 405
   bool stop_after_write = false;  // POST /v1/stop: ask the daemon to stop once this is sent
   // Set: the connection becomes a Server-Sent Events stream of the events that pass this
   // filter, starting after event id stream_after (sse.cpp); the rest of the reply is unused.
@@ -56,13 +56,11 @@ void serve_request(daemon::Controller& controller, ApiServer::Mode mode, Request
                    const Respond& respond);
 
 // Routes one authorised request; calls respond exactly once, now or later.
-void handle_request(daemon::Controller& controller, const Request& request,
-                    const Respond& respond);
+void handle_request(daemon::Controller& controller, const Request& request, const Respond& respond);
 
 // GET /v1/events (events_route.cpp): a JSON page, or an SSE stream when the client accepts
 // text/event-stream.
-HttpReply serve_events(daemon::Controller& controller, const Request& request,
-                       const Query& query);
+HttpReply serve_events(daemon::Controller& controller, const Request& request, const Query& query);
 // /v1/tokens and /v1/session (tokens_route.cpp).
 HttpReply serve_tokens(daemon::Controller& controller, const Request& request,
                        const std::vector<std::string>& args);
@@ -70,7 +68,6 @@ HttpReply serve_session(daemon::Controller& controller, const Request& request);
 // Parses a POST body: empty, or a JSON object whose fields are all in `allowed`.
 Result<nlohmann::json> parse_body(std::string_view body,
                                   std::initializer_list<std::string_view> allowed);
-
 
 HttpReply json_reply(int status, const nlohmann::json& body);
 // {"error": {"code": code, "message": message}}

@@ -83,9 +83,9 @@ HttpReply serve_session(daemon::Controller& controller, const Request& request) 
     return reply;
   }
   if (request.method != "POST") {
-    HttpReply reply = error_reply(405, "method_not_allowed",
-                                  std::string(request.method) +
-                                      " is not allowed on /v1/session; use POST or DELETE");
+    HttpReply reply = error_reply(
+        405, "method_not_allowed",
+        std::string(request.method) + " is not allowed on /v1/session; use POST or DELETE");
     reply.allow = "POST, DELETE";
     return reply;
   }
@@ -99,8 +99,7 @@ HttpReply serve_session(daemon::Controller& controller, const Request& request) 
     reply.headers.emplace_back("WWW-Authenticate", "Bearer");
     return reply;
   }
-  HttpReply reply =
-      json_reply(200, json{{"name", (*row)->name}, {"scope", (*row)->scope}});
+  HttpReply reply = json_reply(200, json{{"name", (*row)->name}, {"scope", (*row)->scope}});
   reply.headers.emplace_back("Set-Cookie", session_cookie(token));
   return reply;
 }

@@ -56,10 +56,10 @@ int list(const Options& o) {
   std::vector<std::vector<std::string>> rows = {{"NAME", "ID", "SCOPE", "CREATED", "BY", "STATE"}};
   for (const auto& t : tokens) {
     const bool revoked = t["revoked_at"].is_string();
-    rows.push_back({t.value("name", ""), t.value("id", ""), t.value("scope", ""),
-                    short_timestamp(t.value("created_at", "")), t.value("created_by", ""),
-                    revoked ? "revoked " + short_timestamp(t["revoked_at"].get<std::string>())
-                            : "active"});
+    rows.push_back(
+        {t.value("name", ""), t.value("id", ""), t.value("scope", ""),
+         short_timestamp(t.value("created_at", "")), t.value("created_by", ""),
+         revoked ? "revoked " + short_timestamp(t["revoked_at"].get<std::string>()) : "active"});
   }
   for (const auto& line : format_table(rows)) std::cout << line << "\n";
   return kExitOk;
@@ -67,8 +67,8 @@ int list(const Options& o) {
 
 int revoke(const Options& o) {
   json body;
-  if (int rc = call_daemon(state_dir_of(o.daemon), "DELETE", "/v1/tokens/" + url_encode(o.name),
-                           body);
+  if (int rc =
+          call_daemon(state_dir_of(o.daemon), "DELETE", "/v1/tokens/" + url_encode(o.name), body);
       rc != 0) {
     return rc;
   }

@@ -279,10 +279,12 @@ int run_up(const UpOptions& o) {
     auto started = telemetry::EventLog::start(std::move(lopts));
     if (!started) return fail(started.error());
     event_log = std::move(*started);
-    (*controller)->events().subscribe(
-        [weak = std::weak_ptr<telemetry::EventLog>(event_log)](const store::DeploymentEvent&) {
-          if (auto log = weak.lock()) log->poke();
-        });
+    (*controller)
+        ->events()
+        .subscribe(
+            [weak = std::weak_ptr<telemetry::EventLog>(event_log)](const store::DeploymentEvent&) {
+              if (auto log = weak.lock()) log->poke();
+            });
   }
 
   // Notifications (docs/notifications.md): their own thread and store connection, woken by
@@ -298,10 +300,12 @@ int run_up(const UpOptions& o) {
     auto started = notify::Notifier::start(std::move(nopts));
     if (!started) return fail(started.error());
     notifier = std::move(*started);
-    (*controller)->events().subscribe(
-        [weak = std::weak_ptr<notify::Notifier>(notifier)](const store::DeploymentEvent&) {
-          if (auto n = weak.lock()) n->poke();
-        });
+    (*controller)
+        ->events()
+        .subscribe(
+            [weak = std::weak_ptr<notify::Notifier>(notifier)](const store::DeploymentEvent&) {
+              if (auto n = weak.lock()) n->poke();
+            });
   }
 
   bool stopping = false;
@@ -336,7 +340,7 @@ int run_up(const UpOptions& o) {
     addr_files.push_back(file);
     std::cout << "gantry: " << name << " on http://" << (*tcp)->address()
               << (mode == api::ApiServer::Mode::Api ? " (bearer tokens; dashboard at /)"
-                                                     : " (/metrics)")
+                                                    : " (/metrics)")
               << "\n";
     tcp_servers.push_back(std::move(*tcp));
   }
@@ -363,7 +367,7 @@ int run_up(const UpOptions& o) {
   }
   io.run();
   if (notifier) notifier->stop();  // before the store closes; what is pending stays in the outbox
-  event_log.reset();                // writes what is left, then joins its thread
+  event_log.reset();               // writes what is left, then joins its thread
   tcp_servers.clear();
   for (const auto& f : addr_files) ::unlink(f.c_str());
   server->reset();

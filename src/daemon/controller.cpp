@@ -7,8 +7,8 @@
 #include <chrono>
 #include <iostream>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "core/asio.h"
@@ -175,8 +175,8 @@ Status ControllerImpl::init() {
       auto st2 = store_->transaction([&]() -> Status {
         if (auto p = store_->put_revision(*rev); !p) return p;
         if (auto p = store_->put_deployment(d); !p) return p;
-        auto e = store_->append_event(deployment_event(d, d.started_at_ms, "deployment.started",
-                                                       R"({"strategy":"up"})"));
+        auto e = store_->append_event(
+            deployment_event(d, d.started_at_ms, "deployment.started", R"({"strategy":"up"})"));
         if (!e) return e.error();
         return {};
       });

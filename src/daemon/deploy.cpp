@@ -537,11 +537,11 @@ Result<store::Deployment> ControllerImpl::rollback(const std::string& service,
   auto st = store_->transaction([&]() -> Status {
     if (auto r = store_->put_deployment(d); !r) return r;
     auto e = store_->append_event(deployment_event(d, d.started_at_ms, "deployment.started",
-                                   dump({{"strategy", "rollback"},
-                                         {"version", d.version},
-                                         {"revision_id", d.revision_id},
-                                         {"from_revision_id", d.from_revision_id},
-                                         {"triggered_by", d.triggered_by}})));
+                                                   dump({{"strategy", "rollback"},
+                                                         {"version", d.version},
+                                                         {"revision_id", d.revision_id},
+                                                         {"from_revision_id", d.from_revision_id},
+                                                         {"triggered_by", d.triggered_by}})));
     if (!e) return e.error();
     auto a =
         store_->append_audit({0, d.started_at_ms, d.triggered_by, "rollback", "service/" + service,

@@ -300,8 +300,8 @@ void ReplicaUnit::set_ready(Readiness r) { ready_ = r; }
 
 void ReplicaUnit::emit(std::string type, std::string detail_key, std::string detail) {
   if (!ctx_.events) return;
-  nlohmann::json data{{"index", index_}, {"revision_id", revision_id_}, {"pid", pid()},
-                      {"port", port_}};
+  nlohmann::json data{
+      {"index", index_}, {"revision_id", revision_id_}, {"pid", pid()}, {"port", port_}};
   if (supervisor_) data["restarts"] = supervisor_->status().restarts;
   if (!detail_key.empty()) data[detail_key] = std::move(detail);
   store::DeploymentEvent e;

@@ -24,7 +24,7 @@ class ReplicaUnit : public std::enable_shared_from_this<ReplicaUnit> {
     boost::asio::io_context& io;
     store::Store& store;
     const ControllerOptions& options;
-    std::function<void()> on_change;  // readiness or phase changed: the controller reconciles
+    std::function<void()> on_change;        // readiness or phase changed: the controller reconciles
     telemetry::EventBus* events = nullptr;  // replica.started / exited / unhealthy go here
   };
 

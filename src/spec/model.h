@@ -276,9 +276,9 @@ struct ListenSettings {
 // The JSON-lines event log (docs/events.md).
 struct EventLogSettings {
   bool enabled = true;
-  std::string file;                         // "" = STATE_DIR/events.jsonl; relative = the spec's folder
+  std::string file;  // "" = STATE_DIR/events.jsonl; relative = the spec's folder
   std::uint64_t max_size = 10 * 1024 * 1024;  // rotate past this many bytes
-  int keep = 5;                             // rotated files kept: events.jsonl.1 .. .keep
+  int keep = 5;                               // rotated files kept: events.jsonl.1 .. .keep
 };
 
 struct Spec {

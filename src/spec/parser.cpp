@@ -142,9 +142,9 @@ Result<Spec> parse(std::string_view text, const LoadOptions& options) {
                   "expected a map with project: and services: at the top level, got " +
                       std::string(detail::kind_name(root)));
   }
-  SPEC_TRY(r.map(root, "",
-                 {"project", "environments", "services", "notify", "proxy", "api", "metrics",
-                  "events"}));
+  SPEC_TRY(r.map(
+      root, "",
+      {"project", "environments", "services", "notify", "proxy", "api", "metrics", "events"}));
   if (const Node* v = root.get("project")) SPEC_ASSIGN(spec.project, r.string(*v, "project"));
 
   const Node* services = root.get("services");
@@ -247,7 +247,8 @@ Result<Spec> parse(std::string_view text, const LoadOptions& options) {
   if (const Node* v = root.get("metrics")) {
     SPEC_ASSIGN(spec.listen.metrics, detail::parse_listen_section(r, *v, "metrics"));
   }
-  if (const Node* v = root.get("events")) SPEC_ASSIGN(spec.event_log, detail::parse_event_log(r, *v));
+  if (const Node* v = root.get("events"))
+    SPEC_ASSIGN(spec.event_log, detail::parse_event_log(r, *v));
   return spec;
 }
 

@@ -427,8 +427,8 @@ Json notify_json(const NotifySink& n, const std::string& default_name, const Ren
   if (!n.channel.empty()) body["channel"] = n.channel;
   if (n.max_age != defaults.max_age) body["max_age"] = duration_text(n.max_age);
   if (n.backoff_initial != defaults.backoff_initial || n.backoff_max != defaults.backoff_max) {
-    body["backoff"] = Json{{"initial", duration_text(n.backoff_initial)},
-                           {"max", duration_text(n.backoff_max)}};
+    body["backoff"] =
+        Json{{"initial", duration_text(n.backoff_initial)}, {"max", duration_text(n.backoff_max)}};
   }
   if (n.timeout != defaults.timeout) body["timeout"] = duration_text(n.timeout);
   const bool named = !n.name.empty() && n.name != default_name;
@@ -487,8 +487,7 @@ Json spec_json(const Spec& spec, const RenderOptions& o) {
     for (const auto& n : spec.notify) {
       const std::string kind = n.kind == NotifySink::Kind::Slack ? "slack" : "webhook";
       const int count = ++seen[kind];
-      notify.push_back(
-          notify_json(n, count == 1 ? kind : kind + "-" + std::to_string(count), o));
+      notify.push_back(notify_json(n, count == 1 ? kind : kind + "-" + std::to_string(count), o));
     }
     out["notify"] = notify;
   }

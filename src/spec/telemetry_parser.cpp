@@ -17,7 +17,8 @@ bool is_listen_address(const std::string& text) {
     host = host.substr(1, host.size() - 2);
   }
   unsigned char buf[16];
-  if (::inet_pton(AF_INET, host.c_str(), buf) != 1 && ::inet_pton(AF_INET6, host.c_str(), buf) != 1) {
+  if (::inet_pton(AF_INET, host.c_str(), buf) != 1 &&
+      ::inet_pton(AF_INET6, host.c_str(), buf) != 1) {
     return false;
   }
   const std::string port = text.substr(colon + 1);
@@ -57,7 +58,8 @@ Result<EventLogSettings> parse_event_log(Reader& r, const Node& node) {
   if (const Node* v = log->get("enabled")) {
     SPEC_ASSIGN(out.enabled, r.boolean(*v, join_path(path, "enabled")));
   }
-  if (const Node* v = log->get("file")) SPEC_ASSIGN(out.file, r.string(*v, join_path(path, "file")));
+  if (const Node* v = log->get("file"))
+    SPEC_ASSIGN(out.file, r.string(*v, join_path(path, "file")));
   if (const Node* v = log->get("max_size")) {
     SPEC_ASSIGN(out.max_size, r.size(*v, join_path(path, "max_size")));
     if (out.max_size < 4096) {

@@ -116,8 +116,9 @@ Status sqlite_put_token(Database& db, const ApiToken& t) {
   s->bind(5, t.created_at_ms).bind(6, t.created_by).bind(7, t.revoked_at_ms);
   auto st = s->run();
   if (!st && st.error().code == ErrorCode::Conflict) {
-    return make_error(ErrorCode::Conflict, "a token named '" + t.name +
-                                               "' exists (revoked tokens keep their names); choose another");
+    return make_error(
+        ErrorCode::Conflict,
+        "a token named '" + t.name + "' exists (revoked tokens keep their names); choose another");
   }
   return st;
 }

@@ -32,7 +32,7 @@ constexpr const char* kEventColumns =
     "id, COALESCE(deployment_id, ''), at_ms, type, data_json, service, environment, version";
 
 DeploymentEvent read_event(const Statement& s) {
-  return DeploymentEvent{s.i64(0),  s.text(1), s.i64(2), s.text(3),
+  return DeploymentEvent{s.i64(0),  s.text(1), s.i64(2),  s.text(3),
                          s.text(4), s.text(5), s.text(6), s.text(7)};
 }
 

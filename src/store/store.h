@@ -72,7 +72,7 @@ struct Deployment {
 // secret events may not (deployment_id ""). ids increase across the whole stream, so an id is
 // a resume point (SSE's Last-Event-ID).
 struct DeploymentEvent {
-  std::int64_t id = 0;  // assigned by the store, increasing
+  std::int64_t id = 0;        // assigned by the store, increasing
   std::string deployment_id;  // "" = not part of a deployment
   std::int64_t at_ms = 0;
   std::string type;  // "phase.changed", "weight.changed", ...
@@ -111,9 +111,9 @@ struct AuditEntry {
 };
 
 struct DeploymentFilter {
-  std::string service;      // "" = all
-  std::string environment;  // "" = all
-  int limit = 50;           // newest first; 0 = no limit
+  std::string service;        // "" = all
+  std::string environment;    // "" = all
+  int limit = 50;             // newest first; 0 = no limit
   std::int64_t since_ms = 0;  // only those started at or after this
 };
 
@@ -134,9 +134,9 @@ struct OutboxItem {
 
 // A bearer token of the TCP API. Only a hash of its secret is kept.
 struct ApiToken {
-  std::string id;     // "tk-3f9a…", the public half of the token
-  std::string name;   // the user's label, unique
-  std::string scope;  // "read" | "admin"
+  std::string id;           // "tk-3f9a…", the public half of the token
+  std::string name;         // the user's label, unique
+  std::string scope;        // "read" | "admin"
   std::string secret_hash;  // hex sha256 of the secret half
   std::int64_t created_at_ms = 0;
   std::string created_by;

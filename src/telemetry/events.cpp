@@ -100,14 +100,10 @@ std::string event_json(const Event& e) {
   } catch (const json::parse_error&) {
     data = e.data_json;
   }
-  json out{{"id", e.id},
-           {"at", format_timestamp(e.at_ms)},
-           {"type", e.type},
-           {"deployment", e.deployment_id},
-           {"service", e.service},
-           {"environment", e.environment},
-           {"version", e.version},
-           {"data", std::move(data)}};
+  json out{{"id", e.id},           {"at", format_timestamp(e.at_ms)},
+           {"type", e.type},       {"deployment", e.deployment_id},
+           {"service", e.service}, {"environment", e.environment},
+           {"version", e.version}, {"data", std::move(data)}};
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -17,8 +17,8 @@
 
 #include "api/client.h"
 #include "api/server.h"
-#include "core/timestamp.h"
 #include "core/asio.h"
+#include "core/timestamp.h"
 #include "daemon/controller.h"
 #include "store/store.h"
 

@@ -163,7 +163,8 @@ TEST_F(ApiTest, DeploymentsEventsAndRevisionsComeFromTheStore) {
   d.status = store::DeploymentStatus::Succeeded;
   ASSERT_TRUE(store.put_deployment(d).ok());
   for (const char* type : {"deployment.started", "phase.changed", "deployment.succeeded"}) {
-    ASSERT_TRUE(store.append_event({0, "d-000001", 1'764'078'302'000, type, "{}", "", "", ""}).ok());
+    ASSERT_TRUE(
+        store.append_event({0, "d-000001", 1'764'078'302'000, type, "{}", "", "", ""}).ok());
   }
 
   auto deployments = json_of(get("/v1/deployments?service=api&limit=10"));
