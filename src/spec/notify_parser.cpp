@@ -29,18 +29,6 @@ bool is_reserved_header(const std::string& name) {
          lower == "host" || lower == "transfer-encoding" || lower == "connection";
 }
 
-// An HTTP field name: one or more tchar (RFC 9110 5.6.2).
-bool is_header_name(std::string_view name) {
-  if (name.empty()) return false;
-  for (const char c : name) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool is_sink_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {

@@ -148,6 +148,8 @@ Result<Strategy> parse_strategy(Reader& r, const Node& node, const std::string& 
 Result<Analysis> parse_analysis(Reader& r, const Node& node, const std::string& path);
 // One hook (hooks lists); analysis checks reuse it for their http form.
 Result<Hook> parse_hook(Reader& r, const Node& node, const std::string& path);
+// An HTTP field name: one or more tchar (RFC 9110 5.6.2). proxy_parser.cpp.
+bool is_header_name(std::string_view name);
 // The top-level proxy: section.
 Result<ProxySettings> parse_proxy(Reader& r, const Node& node);
 // The top-level api:, metrics: and events: sections (telemetry_parser.cpp).

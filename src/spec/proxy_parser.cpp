@@ -18,18 +18,6 @@ bool is_ip_literal(const std::string& text) {
          ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
 }
 
-// An HTTP field name: one or more tchar (RFC 9110 5.6.2).
-bool is_header_name(std::string_view name) {
-  if (name.empty()) return false;
-  for (const char c : name) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Result<OverrideHeaderSettings> parse_override_header(Reader& r, const Node& node,
                                                      const std::string& path) {
   OverrideHeaderSettings h;
@@ -54,6 +42,18 @@ Result<OverrideHeaderSettings> parse_override_header(Reader& r, const Node& node
 }
 
 }  // namespace
+
+// An HTTP field name: one or more tchar (RFC 9110 5.6.2).
+bool is_header_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
 
 Result<ProxySettings> parse_proxy(Reader& r, const Node& node) {
   const std::string path = "proxy";

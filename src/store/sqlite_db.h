@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -91,5 +92,17 @@ class Database {
   sqlite3* db_;
   std::string path_;
 };
+
+// Every row s yields, each read by read(s).
+template <class T, class Read>
+Result<std::vector<T>> read_rows(Statement& s, Read read) {
+  std::vector<T> out;
+  while (true) {
+    auto row = s.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(read(s));
+  }
+}
 
 }  // namespace gantry::store

@@ -37,17 +37,6 @@ ApiToken read_token(const Statement& s) {
   return t;
 }
 
-template <class T, class Read>
-Result<std::vector<T>> all(Statement& s, Read read) {
-  std::vector<T> out;
-  while (true) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(read(s));
-  }
-}
-
 }  // namespace
 
 Result<std::int64_t> sqlite_enqueue_outbox(Database& db, const OutboxItem& item) {
@@ -74,7 +63,7 @@ Result<std::vector<OutboxItem>> sqlite_due_outbox(Database& db, std::int64_t now
                       " ORDER BY next_attempt_at_ms, id LIMIT ?2");
   if (!s) return s.error();
   s->bind(1, now_ms).bind(2, limit > 0 ? limit : -1);
-  return all<OutboxItem>(*s, read_outbox);
+  return read_rows<OutboxItem>(*s, read_outbox);
 }
 
 Status sqlite_update_outbox(Database& db, const OutboxItem& item) {
@@ -96,7 +85,7 @@ Result<std::vector<OutboxItem>> sqlite_list_outbox(Database& db, int limit) {
                       " FROM outbox ORDER BY id DESC LIMIT ?1");
   if (!s) return s.error();
   s->bind(1, limit > 0 ? limit : -1);
-  return all<OutboxItem>(*s, read_outbox);
+  return read_rows<OutboxItem>(*s, read_outbox);
 }
 
 Result<std::optional<std::int64_t>> sqlite_next_outbox_due(Database& db) {
@@ -127,7 +116,7 @@ Result<std::optional<ApiToken>> sqlite_get_token(Database& db, const std::string
   auto s = db.prepare(std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE id = ?1");
   if (!s) return s.error();
   s->bind(1, id);
-  auto rows = all<ApiToken>(*s, read_token);
+  auto rows = read_rows<ApiToken>(*s, read_token);
   if (!rows) return rows.error();
   if (rows->empty()) return std::optional<ApiToken>{};
   return std::optional<ApiToken>{rows->front()};
@@ -137,7 +126,7 @@ Result<std::vector<ApiToken>> sqlite_list_tokens(Database& db) {
   auto s = db.prepare(std::string("SELECT ") + kTokenColumns +
                       " FROM api_tokens ORDER BY created_at_ms, id");
   if (!s) return s.error();
-  return all<ApiToken>(*s, read_token);
+  return read_rows<ApiToken>(*s, read_token);
 }
 
 Status sqlite_revoke_token(Database& db, const std::string& id_or_name, std::int64_t at_ms) {

@@ -397,13 +397,7 @@ class SqliteStore final : public Store {
 
   template <class T, class Read>
   static Result<std::vector<T>> all(Statement& s, Read read) {
-    std::vector<T> out;
-    while (true) {
-      auto row = s.step();
-      if (!row) return row.error();
-      if (!*row) return out;
-      out.push_back(read(s));
-    }
+    return read_rows<T>(s, read);
   }
 
   Database db_;

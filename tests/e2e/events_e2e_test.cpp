@@ -23,6 +23,7 @@
 
 #include "e2e/run_gantry.h"
 #include "support/poll.h"
+#include "support/tcp_http.h"
 
 namespace gantry::testing {
 namespace {
@@ -32,36 +33,10 @@ using nlohmann::json;
 // One HTTP/1.1 request to 127.0.0.1:port on a fresh connection; the status and the body.
 std::pair<int, std::string> http(int port, const std::string& method, const std::string& target,
                                  const std::string& token = "") {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return {0, ""};
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return {0, ""};
-  }
-  std::string request =
-      method + " " + target +
-      " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n";
-  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
-  request += "\r\n";
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) < 0) {
-    ::close(fd);
-    return {0, ""};
-  }
-  std::string raw;
-  char buf[16384];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
-    raw.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  const auto head_end = raw.find("\r\n\r\n");
-  if (raw.rfind("HTTP/1.", 0) != 0 || head_end == std::string::npos) return {0, raw};
-  return {std::atoi(raw.c_str() + 9), raw.substr(head_end + 4)};
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+  auto r = tcp_request("127.0.0.1:" + std::to_string(port), method, target, headers);
+  return {r.status, r.body};
 }
 
 // The JSON objects of a text of JSON lines; a line that is not one fails the test.
