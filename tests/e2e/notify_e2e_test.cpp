@@ -20,23 +20,6 @@ using nlohmann::json;
 
 constexpr const char* kSecret = "e2e-shared-secret";
 
-bool signature_valid(const ReceivedRequest& r, const std::string& key) {
-  const std::string header = r.header("x-gantry-signature");
-  if (header.rfind("sha256=", 0) != 0) return false;
-  const std::string message = r.header("x-gantry-timestamp") + "." + r.body;
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()),
-                                message.size());
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_final(&st, mac);
-  char hex[2 * crypto_auth_hmacsha256_BYTES + 1];
-  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
-  const std::string want = hex;
-  const std::string got = header.substr(7);
-  return got.size() == want.size() && sodium_memcmp(got.data(), want.data(), want.size()) == 0;
-}
-
 class NotifyE2e : public RolloutE2e {
  protected:
   // The outbox as GET /v1/notifications shows it.

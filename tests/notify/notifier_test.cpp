@@ -16,28 +16,7 @@ namespace {
 
 using gantry::testing::ReceivedRequest;
 using gantry::testing::Receiver;
-
-// What the receiver computes itself: HMAC-SHA256(key, timestamp "." body), hex.
-bool signature_valid(const ReceivedRequest& r, const std::string& key) {
-  const std::string header = r.header("x-gantry-signature");
-  if (header.rfind("sha256=", 0) != 0) return false;
-  const std::string message = r.header("x-gantry-timestamp") + "." + r.body;
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()),
-                                message.size());
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_final(&st, mac);
-  unsigned char got[crypto_auth_hmacsha256_BYTES];
-  const std::string hex = header.substr(7);
-  std::size_t len = 0;
-  if (hex.size() != 2 * sizeof got ||
-      sodium_hex2bin(got, sizeof got, hex.data(), hex.size(), nullptr, &len, nullptr) != 0 ||
-      len != sizeof got) {
-    return false;
-  }
-  return sodium_memcmp(mac, got, sizeof mac) == 0;
-}
+using gantry::testing::signature_valid;
 
 TEST_F(NotifierTest, SignsAWebhookDeliveryThatTheReceiverVerifies) {
   ASSERT_GE(sodium_init(), 0);

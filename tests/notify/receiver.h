@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -173,5 +174,28 @@ class Receiver {
   mutable std::mutex mu_;
   std::vector<ReceivedRequest> requests_;
 };
+
+// What a receiver computes itself: HMAC-SHA256(key, timestamp "." body), hex, against the
+// request's X-Gantry-Signature (docs/notifications.md), compared in constant time.
+inline bool signature_valid(const ReceivedRequest& r, const std::string& key) {
+  const std::string header = r.header("x-gantry-signature");
+  if (header.rfind("sha256=", 0) != 0) return false;
+  const std::string message = r.header("x-gantry-timestamp") + "." + r.body;
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_final(&st, mac);
+  unsigned char got[crypto_auth_hmacsha256_BYTES];
+  const std::string hex = header.substr(7);
+  std::size_t len = 0;
+  if (hex.size() != 2 * sizeof got ||
+      sodium_hex2bin(got, sizeof got, hex.data(), hex.size(), nullptr, &len, nullptr) != 0 ||
+      len != sizeof got) {
+    return false;
+  }
+  return sodium_memcmp(mac, got, sizeof mac) == 0;
+}
 
 }  // namespace gantry::testing
