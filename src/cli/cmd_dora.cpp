@@ -25,10 +25,6 @@ struct DoraArgs {
   std::string format = "text";
 };
 
-std::string store_path_in(const std::string& state_dir) {
-  return (std::filesystem::path(state_dir) / "state.db").string();
-}
-
 // Without a daemon: the report from STATE_DIR/state.db. The environment defaults to the one the
 // newest deployment there ran in (the environment the state dir's daemon ran).
 Result<json> report_from_store(const std::string& state_dir, const DoraArgs& args,

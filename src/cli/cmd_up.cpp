@@ -20,6 +20,7 @@
 
 #include "api/server.h"
 #include "cli/command.h"
+#include "cli/daemon_client.h"
 #include "cli/state_dir.h"
 #include "core/asio.h"
 #include "core/file.h"
@@ -230,7 +231,8 @@ int run_up(const UpOptions& o) {
     ::setrlimit(RLIMIT_NOFILE, &fds);
   }
 
-  auto store = store::open_sqlite(state_dir + "/state.db");
+  const std::string store_path = store_path_in(state_dir);
+  auto store = store::open_sqlite(store_path);
   if (!store) return fail(store.error());
 
   // The proxy before any replica: a port that cannot be had stops `up` before anything starts.
@@ -269,7 +271,7 @@ int run_up(const UpOptions& o) {
   std::shared_ptr<telemetry::EventLog> event_log;
   if (spec->event_log.enabled) {
     telemetry::EventLogOptions lopts;
-    lopts.database = state_dir + "/state.db";
+    lopts.database = store_path;
     lopts.file = spec->event_log.file.empty() ? state_dir + "/events.jsonl"
                  : std::filesystem::path(spec->event_log.file).is_absolute()
                      ? spec->event_log.file
@@ -291,7 +293,7 @@ int run_up(const UpOptions& o) {
   // every event; what they write themselves (notification.failed) reaches the event bus here.
   std::shared_ptr<notify::Notifier> notifier;
   if (!spec->notify.empty()) {
-    auto nopts = daemon::notifier_options(*spec, state_dir + "/state.db");
+    auto nopts = daemon::notifier_options(*spec, store_path);
     nopts.user_agent = std::string("gantry/") + GANTRY_VERSION;
     daemon::Controller* c = controller->get();
     nopts.on_event_written = [&io, c](const store::DeploymentEvent&) {
@@ -322,7 +324,7 @@ int run_up(const UpOptions& o) {
     }
     (*controller)->shutdown([&] { io.stop(); });
   };
-  const std::string socket_path = state_dir + "/gantry.sock";
+  const std::string socket_path = socket_path_in(state_dir);
   auto server = api::ApiServer::start(io, **controller, socket_path, stop);
   if (!server) return fail(server.error());
   // The TCP listeners the spec asks for (api:, metrics:). The address actually bound (port 0

@@ -31,6 +31,10 @@ std::string socket_path_in(const std::string& state_dir) {
   return (std::filesystem::path(state_dir) / "gantry.sock").string();
 }
 
+std::string store_path_in(const std::string& state_dir) {
+  return (std::filesystem::path(state_dir) / "state.db").string();
+}
+
 Result<Duration> parse_timeout_flag(const std::string& text) {
   auto timeout = parse_duration(text);
   if (!timeout) {

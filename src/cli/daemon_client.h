@@ -28,6 +28,8 @@ void add_daemon_options(CLI::App* cmd, DaemonOptions& options, bool short_file =
 // The state dir (absolute, as `gantry up` resolves it) and the socket in it.
 std::string state_dir_of(const DaemonOptions& options);
 std::string socket_path_in(const std::string& state_dir);
+// The daemon's SQLite store in the state dir (the notifier and the event log open it too).
+std::string store_path_in(const std::string& state_dir);
 
 // Calls the daemon and parses its JSON answer. On a 2xx reply fills `out` and returns kExitOk.
 // Otherwise prints one line on stderr and returns the exit code: 2 when no daemon runs for
