@@ -27,6 +27,7 @@ const char* const kUsage =
     "  --deep healthy|degraded|unhealthy   /health/deep status\n"
     "  --ignore-sigterm         keep running on SIGTERM\n"
     "  --threads N              event loop threads (default 1)\n"
+    "  --log-env A,B            print NAME=value of these env vars at start\n"
     "Every flag can also be set as APP_<FLAG> (APP_ERROR_RATE=0.5).\n"
     "Endpoints: / (hello), /health, /health/ready, /health/live, /health/deep, /echo (POST),\n"
     "/sse?n=N&interval=D, /ws (WebSocket echo), /admin/set?error_rate=&latency=&health=&deep=\n";
@@ -110,6 +111,21 @@ const std::map<std::string, Setter>& setters() {
          std::uint64_t p = 0;
          if (!parse_count(v, p) || p > 65535) return false;
          o.port = static_cast<int>(p);
+         return true;
+       }},
+      {"log-env",
+       [](Options& o, const std::string& v) {
+         o.log_env.clear();
+         std::size_t from = 0;
+         while (from <= v.size()) {
+           const auto comma = v.find(',', from);
+           const std::string name = v.substr(from, comma == std::string::npos ? std::string::npos
+                                                                               : comma - from);
+           if (name.empty()) return false;
+           o.log_env.push_back(name);
+           if (comma == std::string::npos) break;
+           from = comma + 1;
+         }
          return true;
        }},
       {"host",

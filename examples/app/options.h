@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace example {
 
@@ -34,6 +35,9 @@ struct Options {
   DeepStatus deep = DeepStatus::Healthy;   // /health/deep
   bool ignore_sigterm = false;
   int threads = 1;
+  // --log-env A,B: print NAME=value of these variables at start (gantry's log masking shows
+  // as NAME=*** for a secret).
+  std::vector<std::string> log_env;
 };
 
 // Parses argv over the APP_* environment. On error returns false with a message in error.

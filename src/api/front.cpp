@@ -19,7 +19,12 @@ HttpReply unauthorized(std::string message) {
 }  // namespace
 
 void serve_request(daemon::Controller& controller, ApiServer::Mode mode, Request& request,
-                   const Respond& respond) {
+                   const Respond& reply_to_client) {
+  // No live secret value leaves the daemon in a reply (an event, a log line, an error message).
+  const Respond respond = [&controller, reply_to_client](HttpReply reply) {
+    if (!reply.stream) controller.secret_mask().apply_in_place(reply.body);
+    reply_to_client(std::move(reply));
+  };
   const std::string_view path = path_of(request.target);
   const bool read_only = request.method == "GET" || request.method == "HEAD";
   if (mode == ApiServer::Mode::Unix) {

@@ -305,6 +305,8 @@ constexpr Route kRoutes[] = {
     {"/v1/tokens", "GET"},
     {"/v1/tokens", "POST"},
     {"/v1/tokens/{}", "DELETE"},
+    {"/v1/secrets/rotated", "POST"},
+    {"/v1/secrets/reload", "POST"},
     {"/v1/stop", "POST"},
     {"/metrics", "GET"},
 };
@@ -442,7 +444,8 @@ void handle_request(daemon::Controller& controller, const Request& request,
                                    "/v1/services/NAME/{restart,promote,abort,pause,resume,"
                                    "rollback}, /v1/deploy, /v1/logs, /v1/deployments, "
                                    "/v1/deployments/ID, /v1/events, /v1/revisions, /v1/dora, "
-                                   "/v1/notifications, /v1/tokens, /v1/stop, /metrics"));
+                                   "/v1/notifications, /v1/tokens, /v1/secrets/{rotated,reload}, "
+                                   "/v1/stop, /metrics"));
   }
 
   auto query = parse_query(query_text);
@@ -497,6 +500,8 @@ void handle_request(daemon::Controller& controller, const Request& request,
     respond(serve_dora(controller, *query));
   } else if (pattern == "/v1/notifications") {
     respond(serve_notifications(controller, *query));
+  } else if (pattern == "/v1/secrets/rotated" || pattern == "/v1/secrets/reload") {
+    if (no_params()) respond(serve_secrets(controller, request, pattern.substr(pattern.rfind('/') + 1)));
   } else if (pattern == "/v1/stop") {
     if (no_params()) respond(serve_stop(body));
   } else {

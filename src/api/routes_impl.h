@@ -92,6 +92,10 @@ HttpReply serve_notifications(daemon::Controller& controller, const Query& query
 // none of them (src/api/dashboard_route.cpp).
 std::optional<HttpReply> serve_dashboard_asset(std::string_view path);
 
+// POST /v1/secrets/rotated, /v1/secrets/reload (secrets_route.cpp); action is the last segment.
+HttpReply serve_secrets(daemon::Controller& controller, const Request& request,
+                        std::string_view action);
+
 // GET /v1/logs. `now` is the time the request is served (tests pass their own).
 HttpReply serve_logs(daemon::Controller& controller, const Query& query,
                      std::chrono::system_clock::time_point now);

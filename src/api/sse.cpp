@@ -86,7 +86,7 @@ class EventStream final : public Connection, public std::enable_shared_from_this
   void send(const telemetry::Event& e) {
     if (e.id <= last_sent_) return;
     last_sent_ = std::max(last_sent_, e.id);
-    if (filter_.matches(e)) queue(frame(e));
+    if (filter_.matches(e)) queue(controller_.secret_mask().apply(frame(e)));
   }
 
   void queue(std::string chunk) {

@@ -70,6 +70,10 @@ int run(int argc, char** argv) {
   add_tokens_command(app, exit_code);
   add_dora_command(app, exit_code);
   add_notifications_command(app, exit_code);
+  add_init_command(app, exit_code);
+  add_secrets_command(app, exit_code);
+  add_scan_command(app, exit_code);
+  add_hooks_command(app, exit_code);
   add_log_pump_command(app, exit_code);
 
   try {

@@ -14,7 +14,13 @@ void add_log_pump_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-bytes", options->max_bytes, "Rotate past this size")
       ->default_val(10485760);
   cmd->add_option("--keep", options->keep, "Rotated files to keep")->default_val(3);
-  cmd->callback([options, &exit_code] { exit_code = runtime::run_log_pump(3, 4, *options); });
+  auto mask_fd = std::make_shared<int>(-1);
+  cmd->add_option("--mask-fd", *mask_fd,
+                  "Read the strings to write as *** from this fd (hex, one per line) first");
+  cmd->callback([options, mask_fd, &exit_code] {
+    if (*mask_fd >= 0) options->mask = runtime::read_mask(*mask_fd);
+    exit_code = runtime::run_log_pump(3, 4, *options);
+  });
 }
 
 }  // namespace gantry::cli

@@ -26,6 +26,8 @@
 #include "core/file.h"
 #include "daemon/controller.h"
 #include "daemon/notify_config.h"
+#include "daemon/translate.h"
+#include "daemon/vault_secrets.h"
 #include "lint/lint.h"
 #include "notify/notify.h"
 #include "proxy/server.h"
@@ -40,6 +42,7 @@ namespace asio = boost::asio;
 struct UpOptions {
   SpecOptions spec;
   std::string state_dir;
+  std::string key_file;  // "" = STATE_DIR/master.key
   bool detach = false;
 };
 
@@ -181,6 +184,27 @@ Result<std::unique_ptr<proxy::ProxyServer>> start_proxy(const spec::Spec& spec) 
   return server;
 }
 
+// Every secret://NAME a service's env references, resolved once now: a missing secret or key
+// stops `up` with the list, instead of a replica failing to start later.
+Status check_secret_references(const spec::Spec& spec, daemon::VaultSecrets& vault) {
+  std::vector<std::string> problems;
+  for (const auto& s : spec.services) {
+    for (const auto& name : daemon::secret_references(s)) {
+      auto value = vault.resolve(name);
+      if (!value) {
+        problems.push_back("services." + s.name + ": secret://" + name + ": " +
+                           value.error().message);
+      }
+    }
+  }
+  if (problems.empty()) return {};
+  std::string message = "not starting: " + std::to_string(problems.size()) +
+                        " secret reference" + (problems.size() == 1 ? "" : "s") +
+                        " cannot be resolved";
+  for (const auto& p : problems) message += "\n  " + p;
+  return make_error(ErrorCode::Invalid, message);
+}
+
 int run_up(const UpOptions& o) {
   auto load = to_load_options(o.spec, spec::Interpolation::Strict);
   auto spec = spec::load_spec(load);
@@ -235,6 +259,14 @@ int run_up(const UpOptions& o) {
   auto store = store::open_sqlite(store_path);
   if (!store) return fail(store.error());
 
+  // The vault: every secret:// the spec references must resolve before anything starts.
+  auto vault = std::make_shared<daemon::VaultSecrets>(
+      store_path, o.key_file.empty() ? secrets::key_file_in(state_dir) : o.key_file,
+      spec->environment);
+  if (auto st = vault->reload(); !st) return fail(st.error());
+  if (auto st = check_secret_references(*spec, *vault); !st) return fail(st.error());
+  (*store)->set_secret_mask(vault->mask());
+
   // The proxy before any replica: a port that cannot be had stops `up` before anything starts.
   // (After the fork: its worker threads would not survive one.)
   auto proxy = start_proxy(*spec);
@@ -246,6 +278,10 @@ int run_up(const UpOptions& o) {
   copts.log_pump = {self_exe(), "__log-pump"};
   copts.environment = spec->environment;
   copts.proxy = proxy->get();
+  copts.resolve_secret = [vault](std::string_view name) { return vault->resolve(name); };
+  copts.secret_version = [vault](std::string_view name) { return vault->version(name); };
+  copts.reload_secrets = [vault] { return vault->reload(); };
+  copts.secret_mask = vault->mask();
   // `gantry deploy` reads the spec again, as this command did, and takes it only lint-clean.
   copts.load_spec = [load]() -> Result<spec::Spec> {
     auto fresh = spec::load_spec(load);
@@ -295,6 +331,8 @@ int run_up(const UpOptions& o) {
   if (!spec->notify.empty()) {
     auto nopts = daemon::notifier_options(*spec, store_path);
     nopts.user_agent = std::string("gantry/") + GANTRY_VERSION;
+    nopts.resolve_secret = [vault](std::string_view name) { return vault->resolve(name); };
+    nopts.secret_mask = vault->mask();
     daemon::Controller* c = controller->get();
     nopts.on_event_written = [&io, c](const store::DeploymentEvent&) {
       asio::post(io, [c] { c->events().catch_up(); });
@@ -389,6 +427,9 @@ void add_up_command(CLI::App& app, int& exit_code) {
                   "State dir (store, logs, API socket); default: .gantry next to the spec")
       ->type_name("DIR");
   cmd->add_flag("--detach,-d", o->detach, "Run in the background (log in STATE_DIR/daemon.log)");
+  cmd->add_option("--key-file", o->key_file,
+                  "The vault's master key (default STATE_DIR/master.key, made by 'gantry init'); "
+                  "GANTRY_MASTER_KEY wins when set");
   cmd->footer(
       "Every service with a port gets a listener of gantry's proxy on proxy.address:port, which\n"
       "forwards to the service's ready replicas; a replica is drained before it is stopped.\n"

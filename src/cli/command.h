@@ -53,5 +53,10 @@ void add_events_command(CLI::App& app, int& exit_code);
 void add_tokens_command(CLI::App& app, int& exit_code);
 void add_dora_command(CLI::App& app, int& exit_code);
 void add_notifications_command(CLI::App& app, int& exit_code);
+void add_init_command(CLI::App& app, int& exit_code);
+void add_secrets_command(CLI::App& app, int& exit_code);
+void add_scan_command(CLI::App& app, int& exit_code);
+// hooks install | uninstall (git hooks that run gantry scan).
+void add_hooks_command(CLI::App& app, int& exit_code);
 
 }  // namespace gantry::cli

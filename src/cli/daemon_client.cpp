@@ -2,8 +2,13 @@
 // commands.
 #include "cli/daemon_client.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -42,6 +47,19 @@ Result<Duration> parse_timeout_flag(const std::string& text) {
                       "--timeout: '" + text + "' is not a duration; use one like 90s, 10m or 1h");
   }
   return *timeout;
+}
+
+bool daemon_running(const std::string& state_dir) {
+  const std::string path = socket_path_in(state_dir);
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) return false;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool up = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return up;
 }
 
 std::string no_daemon_message(const std::string& state_dir) {

@@ -42,6 +42,9 @@ int call_daemon(const std::string& state_dir, std::string_view method, std::stri
 // The value of a command's --timeout flag (90s, 10m, 1h); an Invalid error naming the flag.
 Result<Duration> parse_timeout_flag(const std::string& text);
 
+// True when a daemon accepts connections on the state dir's socket (prints nothing).
+bool daemon_running(const std::string& state_dir);
+
 // "gantry: no daemon is running for STATE_DIR (start one with 'gantry up')"
 std::string no_daemon_message(const std::string& state_dir);
 

@@ -120,7 +120,14 @@ Result<store::Revision> ControllerImpl::revision_for(const spec::Service& servic
   const std::string json = spec::render_json(one, render);
   // A label of the user's is part of what the revision is: the same spec as v2 and as v3 are
   // two revisions (each routable by its name).
-  const std::string digest = spec_digest(version.empty() ? json : json + "\nversion=" + version);
+  std::string identity = version.empty() ? json : json + "\nversion=" + version;
+  // The versions of the secrets it references: a rotated secret is a new revision.
+  if (options_.secret_version) {
+    for (const auto& name : secret_references(service)) {
+      identity += "\nsecret=" + name + "@" + std::to_string(options_.secret_version(name));
+    }
+  }
+  const std::string digest = spec_digest(identity);
   auto existing = store_->find_revision_by_hash(service.name, digest);
   if (!existing) return existing.error();
   if (existing->has_value()) return **existing;

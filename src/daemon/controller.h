@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/mask.h"
 #include "core/result.h"
 #include "rollout/rollout.h"
 #include "spec/model.h"
@@ -72,6 +73,22 @@ struct ControllerOptions {
   // refuses one with lint errors. `gantry deploy` calls it; unset = deploys are refused.
   std::function<Result<spec::Spec>()> load_spec;
   rollout::RolloutTiming rollout_timing;
+  // secret://NAME: the value a replica (or a hook) gets in its environment, resolved at each
+  // spawn. Unset = every reference is refused.
+  std::function<Result<std::string>(std::string_view name)> resolve_secret;
+  // A secret's current version (0 = none). A revision's digest holds the versions of the secrets
+  // its service references, so a rotation makes a new revision, deployed as any other.
+  std::function<int(std::string_view name)> secret_version;
+  // Re-reads the vault (key, values, versions) after `gantry secrets` changed it.
+  std::function<Status()> reload_secrets;
+  // The live secret values to hide; the log pumps of new replicas get its forms.
+  std::shared_ptr<SecretMask> secret_mask;
+};
+
+// What a secret's rotation did (POST /v1/secrets/rotated).
+struct RotationResult {
+  std::vector<store::Deployment> deployments;  // one per referencing service, started
+  std::vector<std::pair<std::string, std::string>> skipped;  // service, why
 };
 
 // What `gantry deploy` asks for (POST /v1/deploy).
@@ -134,6 +151,17 @@ class Controller {
   // The proxy whose numbers the daemon's metrics show (ControllerOptions::proxy); nullptr when
   // there is none.
   virtual const proxy::ProxyServer* proxy() const { return nullptr; }
+
+  // The vault changed (`gantry secrets set/rm/rekey`): re-read it, so new spawns and masking
+  // see the change. Running replicas keep the values they started with.
+  virtual Status reload_secrets() = 0;
+  // A secret got a new version: re-read the vault, then deploy every service that references
+  // it (a new revision, rolled out with the service's strategy), and record secret.rotated.
+  virtual Result<RotationResult> secret_rotated(const std::string& name,
+                                                const std::string& environment, int version,
+                                                const std::string& by) = 0;
+  // The live secret values to hide from API output (never null; empty without a vault).
+  virtual const SecretMask& secret_mask() const = 0;
 };
 
 // Starts the controller: adopts the replicas the store records (same pid and start time),

@@ -13,6 +13,7 @@
 
 #include "daemon/controller.h"
 #include "daemon/replica_unit.h"
+#include "daemon/translate.h"
 #include "rollout/rollout.h"
 
 namespace gantry::daemon {
@@ -104,7 +105,10 @@ class ControllerImpl final : public Controller {
         spec_(spec),
         store_(std::move(store)),
         events_(*store_),
-        options_(std::move(options)) {}
+        options_(std::move(options)) {
+    if (!options_.secret_mask) options_.secret_mask = std::make_shared<SecretMask>();
+    store_->set_secret_mask(options_.secret_mask);
+  }
 
   Status init();
 
@@ -126,6 +130,12 @@ class ControllerImpl final : public Controller {
                                 const std::string& by) override;
   std::optional<rollout::RolloutView> rollout_view(const std::string& deployment_id) override;
   const proxy::ProxyServer* proxy() const override { return options_.proxy; }
+
+  // secrets.cpp
+  Status reload_secrets() override;
+  Result<RotationResult> secret_rotated(const std::string& name, const std::string& environment,
+                                        int version, const std::string& by) override;
+  const SecretMask& secret_mask() const override { return *options_.secret_mask; }
 
  private:
   friend class ServiceFleet;

@@ -240,7 +240,7 @@ Result<rollout::RolloutPlan> ControllerImpl::plan_for(ServiceState& s, const sto
   const std::string& base = options_.base_dir;
   const std::string& wd = candidate_spec.workdir;
   plan.workdir = wd.empty() ? base : (wd[0] == '/' || base.empty()) ? wd : base + "/" + wd;
-  auto env_list = replica_env(candidate_spec, 0, 0, candidate.version);
+  auto env_list = replica_env(candidate_spec, 0, 0, candidate.version, options_.resolve_secret);
   if (!env_list) return env_list.error();
   for (auto& [k, v] : *env_list) {
     if (k != "PORT") plan.hook_env.emplace_back(std::move(k), std::move(v));

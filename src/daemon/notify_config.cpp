@@ -39,8 +39,7 @@ notify::NotifierOptions notifier_options(const spec::Spec& spec, const std::stri
 notify::SecretResolver vaultless_secret_resolver() {
   return [](std::string_view name) -> Result<std::string> {
     return make_error(ErrorCode::Unsupported,
-                      "secret://" + std::string(name) +
-                          " needs the vault (gantry secrets), which this build does not have yet");
+                      "secret://" + std::string(name) + " cannot be resolved: no vault");
   };
 }
 

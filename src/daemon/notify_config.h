@@ -1,5 +1,5 @@
-// The notifier's configuration, from the spec: notify: sinks -> notify::SinkConfig, and the
-// secret resolver this build has (none yet: the vault is a later issue). Pure; thread-safe.
+// The notifier's configuration, from the spec: notify: sinks -> notify::SinkConfig; the daemon
+// plugs in the vault's resolver (`gantry up`). Pure; thread-safe.
 #pragma once
 
 #include <string>
@@ -16,8 +16,7 @@ std::vector<notify::SinkConfig> notify_sinks(const spec::Spec& spec);
 // daemon's database file.
 notify::NotifierOptions notifier_options(const spec::Spec& spec, const std::string& db_path);
 
-// Fails every secret://NAME with "secret://NAME needs the vault (gantry secrets), which this
-// build does not have yet".
+// Fails every secret://NAME with "no vault": the resolver until the daemon plugs in its own.
 notify::SecretResolver vaultless_secret_resolver();
 
 }  // namespace gantry::daemon

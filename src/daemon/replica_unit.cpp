@@ -60,6 +60,7 @@ runtime::ReplicaConfig ReplicaUnit::replica_config(int port) {
   c.spawn.log.path =
       ctx_.options.state_dir + "/logs/" + service_.name + "-" + std::to_string(index_) + ".log";
   c.spawn.log_pump = ctx_.options.log_pump;
+  if (ctx_.options.secret_mask) c.spawn.log.mask = ctx_.options.secret_mask->forms();
   c.restart = to_restart_config(service_.restart);
   c.stop_timeout = service_.stop_timeout;
   (void)port;
@@ -91,7 +92,7 @@ Status ReplicaUnit::start() {
     if (!port) return port.error();
     port_ = *port;
   }
-  auto env = replica_env(service_, index_, port_, version_);
+  auto env = replica_env(service_, index_, port_, version_, ctx_.options.resolve_secret);
   if (!env) return env.error();
   auto argv = replica_argv(service_, *env);
   if (!argv) return argv.error();

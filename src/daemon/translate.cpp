@@ -116,8 +116,16 @@ runtime::RestartConfig to_restart_config(const spec::Restart& r) {
   return c;
 }
 
+std::vector<std::string> secret_references(const spec::Service& service) {
+  std::set<std::string> names;
+  for (const auto& [name, value] : service.env) {
+    if (value.is_secret_ref()) names.insert(value.value.substr(std::string_view("secret://").size()));
+  }
+  return {names.begin(), names.end()};
+}
+
 Result<EnvList> replica_env(const spec::Service& service, int index, int port,
-                            const std::string& version) {
+                            const std::string& version, const SecretResolver& resolve) {
   EnvList env;
   for (const char* name : {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "TMPDIR"}) {
     if (const char* v = std::getenv(name)) env.emplace_back(name, v);
@@ -134,11 +142,19 @@ Result<EnvList> replica_env(const spec::Service& service, int index, int port,
   };
   for (const auto& [name, value] : service.env) {
     if (value.is_secret_ref()) {
-      return make_error(ErrorCode::Unsupported,
-                        "services." + service.name + ".env." + name + " is a secret reference (" +
-                            value.value +
-                            ") and this gantry has no vault to resolve it yet; set the value in "
-                            "the environment with ${VAR} instead");
+      const std::string secret = value.value.substr(std::string_view("secret://").size());
+      const std::string where = "services." + service.name + ".env." + name;
+      if (!resolve) {
+        return make_error(ErrorCode::Unsupported,
+                          where + ": " + value.value + " cannot be resolved: this daemon has no vault");
+      }
+      auto resolved = resolve(secret);
+      if (!resolved) {
+        return make_error(resolved.error().code, where + ": " + value.value + ": " +
+                                                     resolved.error().message);
+      }
+      set(name, *resolved);
+      continue;
     }
     if (value.unresolved) {
       return make_error(ErrorCode::Invalid, "services." + service.name + ".env." + name + ": " +

@@ -2,6 +2,7 @@
 // the lower modules do not know the spec, so the daemon translates. Pure; thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -43,11 +44,18 @@ Result<proxy::ServiceRoute> to_service_route(const spec::Service& service,
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;
 
+// Resolves the NAME of a secret://NAME reference to its value, or says why it cannot.
+using SecretResolver = std::function<Result<std::string>(std::string_view name)>;
+
 // The replica's complete environment: a few variables of the daemon's own (PATH, HOME, LANG,
-// TZ), the service's env, then PORT and GANTRY_*. A secret:// reference is an error until the
-// vault exists: gantry never starts a replica with a value it could not resolve.
+// TZ), the service's env with secret://NAME references resolved by `resolve`, then PORT and
+// GANTRY_*. A reference that does not resolve (or no resolver) is an error naming the variable
+// and the secret: gantry never starts a replica with a value it could not resolve.
 Result<EnvList> replica_env(const spec::Service& service, int index, int port,
-                            const std::string& version);
+                            const std::string& version, const SecretResolver& resolve);
+
+// The secret names a service's env references (secret://NAME), sorted, once each.
+std::vector<std::string> secret_references(const spec::Service& service);
 
 // The command with ${VAR} expanded from the replica's environment (a shell command is left to
 // the shell).

@@ -417,6 +417,7 @@ Result<std::unique_ptr<Notifier>> Notifier::start(NotifierOptions options) {
   }
   auto store = store::open_sqlite(options.db_path);
   if (!store) return store.error();
+  if (options.secret_mask) (*store)->set_secret_mask(options.secret_mask);
   auto notifier = std::make_unique<NotifierImpl>(std::move(options), std::move(*store));
   notifier->begin();
   return std::unique_ptr<Notifier>(std::move(notifier));

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/mask.h"
 #include "core/result.h"
 #include "core/units.h"
 #include "store/store.h"
@@ -49,6 +50,8 @@ struct NotifierOptions {
   std::string environment;  // the daemon's: for an event that names none
   std::vector<SinkConfig> sinks;
   SecretResolver resolve_secret;  // unset: every secret:// reference fails
+  // Live secret values the notifier's store connection hides (from payloads and errors).
+  std::shared_ptr<const SecretMask> secret_mask;
   // Called on the notifier's thread after it appended an event (notification.failed).
   std::function<void(const store::DeploymentEvent&)> on_event_written;
   // New events are looked for this often even without a poke (a safety net, cheap).

@@ -6,11 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <deque>
 #include <fstream>
+
+#include "core/mask.h"
 
 namespace gantry::runtime {
 namespace {
@@ -98,7 +101,11 @@ int run_log_pump(int out_fd, int err_fd, const LogOptions& options) {
   Stream streams[2] = {{out_fd, "out", {}}, {err_fd, "err", {}}};
   auto emit = [&](Stream& s, std::string_view line) {
     std::string rec = timestamp(std::chrono::system_clock::now()) + " " + s.label + " | ";
-    rec.append(line);
+    if (options.mask.empty()) {
+      rec.append(line);
+    } else {
+      rec += mask_text(line, options.mask);
+    }
     rec += '\n';
     return file.write(rec);
   };
@@ -139,6 +146,41 @@ int run_log_pump(int out_fd, int err_fd, const LogOptions& options) {
     }
   }
   return ok ? 0 : 1;
+}
+
+std::vector<std::string> read_mask(int fd) {
+  std::string data;
+  char buf[8192];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::vector<std::string> forms;
+  std::string form;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (data[i] == '\n') {
+      if (!form.empty()) forms.push_back(std::move(form));
+      form.clear();
+      continue;
+    }
+    if (i + 1 >= data.size()) break;
+    const int hi = nibble(data[i]), lo = nibble(data[i + 1]);
+    if (hi < 0 || lo < 0) break;
+    form += static_cast<char>(hi * 16 + lo);
+    ++i;
+  }
+  // Longest first, as mask_text expects.
+  std::sort(forms.begin(), forms.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return forms;
 }
 
 bool parse_log_line(std::string_view line, LogLine& out) {

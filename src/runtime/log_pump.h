@@ -23,6 +23,9 @@ struct LogLine {
   std::string text;
 };
 
+// Reads the mask the runtime wrote on fd (hex strings, one per line) until EOF, then closes it.
+std::vector<std::string> read_mask(int fd);
+
 // Parses one line the pump wrote; false for anything else.
 bool parse_log_line(std::string_view line, LogLine& out);
 

@@ -64,6 +64,29 @@ void close_on_exec_from(int first) {
   _exit(127);
 }
 
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+std::string encode_mask(const std::vector<std::string>& forms) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const auto& f : forms) {
+    for (unsigned char c : f) {
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 Error os_error(const std::string& what, int err) {
   return make_error(ErrorCode::Io, what + ": " + std::strerror(err));
 }
@@ -117,30 +140,55 @@ Result<Spawned> spawn_process(const SpawnOptions& o) {
   }
 
   Spawned spawned;
+  // The mask goes to the pump on a pipe, written whole before it starts (hex, one per line).
+  int mask[2] = {-1, -1};
+  if (pump && !o.log.mask.empty()) {
+    std::string data = encode_mask(o.log.mask);
+    if (::pipe2(mask, O_CLOEXEC) != 0) {
+      const int e = errno;
+      close_all();
+      return os_error("pipe", e);
+    }
+    if (data.size() > 65536) ::fcntl(mask[1], F_SETPIPE_SZ, static_cast<int>(data.size()));
+    const bool written = write_all(mask[1], data);
+    ::close(mask[1]);
+    mask[1] = -1;
+    if (!written) {
+      ::close(mask[0]);
+      close_all();
+      return make_error(ErrorCode::Io, "cannot hand the log pump its mask (" +
+                                           std::to_string(o.log.mask.size()) + " strings)");
+    }
+  }
   if (pump) {
     std::vector<std::string> pump_argv = o.log_pump;
     pump_argv.insert(pump_argv.end(),
                      {"--file", o.log.path, "--max-bytes", std::to_string(o.log.max_bytes),
                       "--keep", std::to_string(o.log.keep)});
+    if (mask[0] >= 0) pump_argv.insert(pump_argv.end(), {"--mask-fd", "5"});
     const std::string pump_file = find_in_path(pump_argv[0], {}, "");
     CStrings pargv(pump_argv), penv({"PATH=/usr/local/bin:/usr/bin:/bin"});
     const int pump_pid = ::fork();
     if (pump_pid < 0) {
       const int e = errno;
+      if (mask[0] >= 0) ::close(mask[0]);
       close_all();
       return os_error("fork", e);
     }
     if (pump_pid == 0) {
       ::setpgid(0, 0);  // its own group: stopping the replica must not kill its logger first
+      const int mask_fd = mask[0] >= 0 ? ::fcntl(mask[0], F_DUPFD, 10) : -1;
       ::dup2(out[0], 3);
       ::dup2(err[0], 4);
+      if (mask_fd >= 0) ::dup2(mask_fd, 5);
       const int devnull = ::open("/dev/null", O_RDWR);
       if (devnull >= 0) {
         ::dup2(devnull, 0);
         ::dup2(devnull, 1);
       }
-      exec_child(pump_file.c_str(), pargv.ptrs.data(), penv.ptrs.data(), nullptr, report[1], 5);
+      exec_child(pump_file.c_str(), pargv.ptrs.data(), penv.ptrs.data(), nullptr, report[1], 6);
     }
+    if (mask[0] >= 0) ::close(mask[0]);
     ::setpgid(pump_pid, pump_pid);
     spawned.pump_pid = pump_pid;
   }

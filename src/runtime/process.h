@@ -27,6 +27,9 @@ struct LogOptions {
   std::string path;                            // the replica's log file
   std::uint64_t max_bytes = 10 * 1024 * 1024;  // rotate past this size
   int keep = 3;                                // rotated files kept: path.1 .. path.N
+  // Strings the pump writes as *** (live secret values and their encoded forms). The pump gets
+  // them on a pipe (fd 5), never in its argv or environment.
+  std::vector<std::string> mask;
 };
 
 struct SpawnOptions {

@@ -80,11 +80,19 @@ std::vector<std::string> mask_forms(std::string_view value) {
   forms.push_back(percent_encode(value));
   // Form-encoding writes a space as '+'.
   if (value.find(' ') != std::string_view::npos) {
-    std::string plus = percent_encode(value);
-    for (std::size_t at = 0; (at = plus.find("%20", at)) != std::string::npos;) {
-      plus.replace(at, 3, "+");
+    std::string spaced(value);
+    std::replace(spaced.begin(), spaced.end(), ' ', '\x01');
+    std::string plus = percent_encode(spaced);
+    std::string out;
+    for (std::size_t i = 0; i < plus.size(); ++i) {
+      if (plus.compare(i, 3, "%01") == 0) {
+        out.push_back('+');
+        i += 2;
+      } else {
+        out.push_back(plus[i]);
+      }
     }
-    forms.push_back(std::move(plus));
+    forms.push_back(std::move(out));
   }
   forms.push_back(json_escape(value));
   // Longest first, so a masker replacing in order never leaves the tail of a longer form.

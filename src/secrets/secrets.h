@@ -91,12 +91,36 @@ class Vault {
   Result<std::vector<std::string>> live_values(const std::string& environment);
 
   const MasterKey& key() const { return key_; }
+  store::Store& store() const { return *store_; }  // (addition)
 
  private:
   Vault(store::Store& store, const MasterKey& key) : store_(&store), key_(key) {}
   store::Store* store_;
   MasterKey key_;
 };
+
+// --- Additions by the vault's implementation (additive to the contract above). ---
+
+// The largest secret value the vault takes.
+constexpr std::size_t kMaxSecretBytes = 64 * 1024;
+
+// True when GANTRY_MASTER_KEY is set: it then wins over any key file.
+bool master_key_from_env();
+
+// load_master_key(key_file) + Vault::open, finishing a rekey that a crash interrupted: when
+// the key file does not open the store but key_file + ".new" does, that key is used and renamed
+// over key_file. Use this wherever a vault is opened from a key file (CLI, daemon, reload).
+Result<Vault> open_vault(store::Store& store, const std::string& key_file);
+
+// Vault::rekey, safe against a crash at any point: the new key goes to key_file + ".new"
+// (0600, fsync) inside the store's write transaction, then the ciphertexts are replaced, then
+// the new file is renamed over key_file (directory fsynced). With GANTRY_MASTER_KEY set no
+// file is written: the caller must hand the new key to the person (it exists nowhere else).
+Status rekey_vault(Vault& vault, const MasterKey& new_key, const std::string& key_file,
+                   const std::string& actor);
+
+// `bytes` random bytes as unpadded base64url (`gantry secrets rotate --generate`).
+std::string random_value(std::size_t bytes);
 
 // The forms of a value that masking replaces: the value, its standard and URL-safe base64 (with
 // and without padding), its percent-encoding, and its JSON-escaped form; values shorter than

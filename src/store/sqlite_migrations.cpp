@@ -2,6 +2,7 @@
 // Migration 2: revisions.artifact_digest (what a revision's build produced).
 // Migration 3: one event stream (deployment_events rebuilt: deployment optional, service,
 // environment, version), deployments.commit_time_ms, the notification outbox, API tokens.
+// Migration 4: the vault's secrets (one row per version; ciphertext only).
 #include "store/sqlite_migrations.h"
 
 namespace gantry::store {
@@ -127,6 +128,19 @@ CREATE TABLE api_tokens (
   created_at_ms INTEGER NOT NULL,
   created_by    TEXT NOT NULL,
   revoked_at_ms INTEGER
+);
+)sql"},
+      {4, R"sql(
+CREATE TABLE secrets (
+  name          TEXT NOT NULL,
+  environment   TEXT NOT NULL,
+  version       INTEGER NOT NULL,
+  nonce         BLOB NOT NULL,
+  ciphertext    BLOB NOT NULL,
+  key_id        TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  created_by    TEXT NOT NULL,
+  PRIMARY KEY (name, environment, version)
 );
 )sql"},
   };

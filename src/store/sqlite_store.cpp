@@ -4,6 +4,7 @@
 #include "store/sqlite_db.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_outbox.h"
+#include "store/sqlite_secrets.h"
 #include "store/store.h"
 
 namespace gantry::store {
@@ -199,7 +200,19 @@ class SqliteStore final : public Store {
     return s->i32(0);
   }
 
+  void set_secret_mask(std::shared_ptr<const SecretMask> mask) override { mask_ = std::move(mask); }
+
   Status put_deployment(const Deployment& d) override {
+    if (masks(d.rollback_reason) || masks(d.metadata_json)) {
+      Deployment masked = d;
+      masked.rollback_reason = mask_->apply(d.rollback_reason);
+      masked.metadata_json = mask_->apply(d.metadata_json);
+      return put_deployment_as_is(masked);
+    }
+    return put_deployment_as_is(d);
+  }
+
+  Status put_deployment_as_is(const Deployment& d) {
     auto s = db_.prepare(std::string("INSERT OR REPLACE INTO deployments (") + kDeploymentColumns +
                          ") VALUES (?1, ?2, ?3, ?4, NULLIF(?5, ''), ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
                          " ?13, ?14, ?15, ?16, ?17)");
@@ -255,10 +268,11 @@ class SqliteStore final : public Store {
         "INSERT INTO deployment_events (deployment_id, at_ms, type, data_json, service,"
         " environment, version) VALUES (NULLIF(?1, ''), ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!s) return s.error();
-    s->bind(1, e.deployment_id).bind(2, e.at_ms).bind(3, e.type).bind(4, e.data_json);
+    DeploymentEvent out = e;
+    if (masks(e.data_json)) out.data_json = mask_->apply(e.data_json);
+    s->bind(1, e.deployment_id).bind(2, e.at_ms).bind(3, e.type).bind(4, out.data_json);
     s->bind(5, e.service).bind(6, e.environment).bind(7, e.version);
     GANTRY_TRY(s->run());
-    DeploymentEvent out = e;
     out.id = db_.last_insert_rowid();
     return out;
   }
@@ -309,12 +323,24 @@ class SqliteStore final : public Store {
   }
 
   Result<std::int64_t> enqueue_outbox(const OutboxItem& item) override {
+    if (masks(item.last_error)) {
+      OutboxItem masked = item;
+      masked.last_error = mask_->apply(item.last_error);
+      return sqlite_enqueue_outbox(db_, masked);
+    }
     return sqlite_enqueue_outbox(db_, item);
   }
   Result<std::vector<OutboxItem>> due_outbox(std::int64_t now_ms, int limit) override {
     return sqlite_due_outbox(db_, now_ms, limit);
   }
-  Status update_outbox(const OutboxItem& item) override { return sqlite_update_outbox(db_, item); }
+  Status update_outbox(const OutboxItem& item) override {
+    if (masks(item.last_error)) {
+      OutboxItem masked = item;
+      masked.last_error = mask_->apply(item.last_error);
+      return sqlite_update_outbox(db_, masked);
+    }
+    return sqlite_update_outbox(db_, item);
+  }
   Result<std::vector<OutboxItem>> list_outbox(int limit) override {
     return sqlite_list_outbox(db_, limit);
   }
@@ -329,6 +355,27 @@ class SqliteStore final : public Store {
   Result<std::vector<ApiToken>> list_tokens() override { return sqlite_list_tokens(db_); }
   Status revoke_token(const std::string& id_or_name, std::int64_t at_ms) override {
     return sqlite_revoke_token(db_, id_or_name, at_ms);
+  }
+
+  Status put_secret(const SecretRecord& record) override { return sqlite_put_secret(db_, record); }
+  Result<std::optional<SecretRecord>> latest_secret(const std::string& name,
+                                                    const std::string& environment) override {
+    return sqlite_latest_secret(db_, name, environment);
+  }
+  Result<std::vector<SecretRecord>> list_latest_secrets() override {
+    return sqlite_list_latest_secrets(db_);
+  }
+  Result<std::vector<SecretRecord>> secret_versions(const std::string& name,
+                                                    const std::string& environment) override {
+    return sqlite_secret_versions(db_, name, environment);
+  }
+  Result<int> delete_secret(const std::string& name, const std::string& environment) override {
+    return sqlite_delete_secret(db_, name, environment);
+  }
+  Result<std::vector<SecretRecord>> all_secrets() override { return sqlite_all_secrets(db_); }
+  Result<std::vector<std::string>> secret_key_ids() override { return sqlite_secret_key_ids(db_); }
+  Status replace_secret_ciphertexts(const std::vector<SecretRecord>& records) override {
+    return transaction([&] { return sqlite_replace_secret_ciphertexts(db_, records); });
   }
 
   Status put_replica(const Replica& r) override {
@@ -360,9 +407,10 @@ class SqliteStore final : public Store {
         "INSERT INTO audit (at_ms, actor, action, target, detail_json) VALUES (?1, ?2, ?3, ?4, "
         "?5)");
     if (!s) return s.error();
-    s->bind(1, e.at_ms).bind(2, e.actor).bind(3, e.action).bind(4, e.target).bind(5, e.detail_json);
-    GANTRY_TRY(s->run());
     AuditEntry out = e;
+    if (masks(e.detail_json)) out.detail_json = mask_->apply(e.detail_json);
+    s->bind(1, e.at_ms).bind(2, e.actor).bind(3, e.action).bind(4, e.target).bind(5, out.detail_json);
+    GANTRY_TRY(s->run());
     out.id = db_.last_insert_rowid();
     return out;
   }
@@ -387,6 +435,8 @@ class SqliteStore final : public Store {
   }
 
  private:
+  bool masks(const std::string& text) const { return mask_ && !text.empty() && !mask_->empty(); }
+
   template <class T, class Read>
   static Result<std::optional<T>> one(Statement& s, Read read) {
     auto row = s.step();
@@ -401,6 +451,7 @@ class SqliteStore final : public Store {
   }
 
   Database db_;
+  std::shared_ptr<const SecretMask> mask_;
   int depth_ = 0;
 };
 

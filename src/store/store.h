@@ -1,6 +1,7 @@
 // The store: everything the daemon persists (revisions, deployments and their events,
-// replicas, audit). One interface; SQLite now, PostgreSQL later, both held to the same
-// conformance tests. A Store is used from one thread at a time (the control-plane loop).
+// replicas, audit, the vault's ciphertexts). One interface; SQLite now, PostgreSQL later, both
+// held to the same conformance tests. A Store is used from one thread at a time (the
+// control-plane loop).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/mask.h"
 #include "core/result.h"
 
 namespace gantry::store {
@@ -144,9 +146,28 @@ struct ApiToken {
   friend bool operator==(const ApiToken&, const ApiToken&) = default;
 };
 
+// One version of one secret of the vault (src/secrets): ciphertext only. nonce and ciphertext
+// are raw bytes; key_id names the master key that encrypted them.
+struct SecretRecord {
+  std::string name;
+  std::string environment;  // "" = every environment
+  int version = 0;          // 1, 2, ... per (name, environment)
+  std::string nonce;
+  std::string ciphertext;
+  std::string key_id;
+  std::int64_t created_at_ms = 0;
+  std::string created_by;
+  friend bool operator==(const SecretRecord&, const SecretRecord&) = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // Every event's data, audit detail and deployment's rollback reason and metadata this store
+  // writes from now on passes through the mask first (so no live secret value reaches the
+  // store, and from it the event stream, notifications and the API). nullptr = none.
+  virtual void set_secret_mask(std::shared_ptr<const SecretMask> mask) { (void)mask; }
 
   // Runs fn inside one transaction: all of its writes land, or none. Nested calls join the
   // outer transaction.
@@ -195,6 +216,26 @@ class Store {
   virtual Result<std::optional<ApiToken>> get_token(const std::string& id) = 0;
   virtual Result<std::vector<ApiToken>> list_tokens() = 0;
   virtual Status revoke_token(const std::string& id_or_name, std::int64_t at_ms) = 0;
+
+  // The vault's rows. put_secret inserts; a taken (name, environment, version) is a Conflict.
+  virtual Status put_secret(const SecretRecord& record) = 0;
+  // The newest version of (name, environment), or nullopt.
+  virtual Result<std::optional<SecretRecord>> latest_secret(const std::string& name,
+                                                            const std::string& environment) = 0;
+  // The newest version of every (name, environment), ordered by name, then environment.
+  virtual Result<std::vector<SecretRecord>> list_latest_secrets() = 0;
+  // Every version of (name, environment), newest first.
+  virtual Result<std::vector<SecretRecord>> secret_versions(const std::string& name,
+                                                            const std::string& environment) = 0;
+  // Deletes every version of (name, environment); returns how many there were.
+  virtual Result<int> delete_secret(const std::string& name, const std::string& environment) = 0;
+  // Every version of every secret (for rekey).
+  virtual Result<std::vector<SecretRecord>> all_secrets() = 0;
+  // The distinct key ids the stored secrets were encrypted under.
+  virtual Result<std::vector<std::string>> secret_key_ids() = 0;
+  // Overwrites nonce, ciphertext and key_id of each record's (name, environment, version); all
+  // of them or none (call inside transaction() to join a larger one). A missing row is NotFound.
+  virtual Status replace_secret_ciphertexts(const std::vector<SecretRecord>& records) = 0;
 
   virtual Status put_replica(const Replica& replica) = 0;  // keyed by (service, index)
   virtual Status remove_replica(const std::string& service, int index) = 0;

@@ -113,6 +113,16 @@ class TestController : public daemon::Controller {
   std::optional<rollout::RolloutView> rollout_view(const std::string&) override {
     return std::nullopt;
   }
+  Status reload_secrets() override { return {}; }
+  Result<daemon::RotationResult> secret_rotated(const std::string& name, const std::string&, int,
+                                                const std::string&) override {
+    daemon::RotationResult r;
+    r.skipped.emplace_back("api", "the test controller deploys nothing (" + name + ")");
+    return r;
+  }
+  const SecretMask& secret_mask() const override { return mask_; }
+  // Values the API must never show (tests set them).
+  void hide(std::vector<std::string> forms) { mask_.set(std::move(forms)); }
 
   std::vector<std::string> restarted() {
     std::lock_guard lock(mu_);
@@ -126,6 +136,7 @@ class TestController : public daemon::Controller {
   std::vector<daemon::ServiceView> views_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<telemetry::EventBus> events_;
+  SecretMask mask_;
   std::mutex mu_;
   std::vector<std::string> restarted_;
 };

@@ -77,6 +77,22 @@ TEST_F(ProcessTest, SpawnsIntoItsOwnGroupWithTimestampedLogs) {
   EXPECT_NE(read_file(log).find("signal 15, stopping"), std::string::npos) << read_file(log);
 }
 
+TEST_F(ProcessTest, TheLogPumpWritesMaskedStringsAsStars) {
+  const std::string secret = std::string("hunter2-") + "9f8e7d6c";
+  auto o = options({"/bin/sh", "-c", "echo \"db=$DB_PASSWORD and again $DB_PASSWORD\"; echo done"});
+  o.env.emplace_back("DB_PASSWORD", secret);
+  o.log.mask = {secret};
+  auto s = spawn(o);
+  ASSERT_GT(s.process.pid, 0);
+  reap(s.process.pid);
+  reap(s.pump_pid);
+  const std::string log = read_file(dir_ + "/api-0.log");
+  EXPECT_NE(log.find("db=*** and again ***"), std::string::npos) << log;
+  EXPECT_EQ(log.find(secret), std::string::npos) << log;
+  // Not in the pump's argv or environment either: it got the mask on a pipe.
+  EXPECT_NE(log.find("done"), std::string::npos) << log;
+}
+
 // Regression: the proxy's listening sockets (opened without CLOEXEC) lived on in every
 // replica and log pump, so a closed listener still accepted connections nobody served, and
 // after the daemon was killed its port stayed bound.

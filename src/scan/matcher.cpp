@@ -1,0 +1,468 @@
+// The compiled matcher: every rule in one Hyperscan block-mode database, matched in one pass;
+// each hit is confirmed by std::regex on a bounded window (its line, at most ~2 KiB), then by
+// entropy, placeholder, allowlist and inline `gantry:allow` checks. Immutable after compile();
+// scan() is thread-safe with one Scratch per thread.
+#include <hs.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "core/strings.h"
+#include "scan/rules_impl.h"
+#include "scan/scan.h"
+#include "scan/scanner.h"
+
+namespace gantry::scan {
+
+// Per-thread state: Hyperscan's scratch space and the buffers one scan() reuses.
+class Matcher::Scratch {
+ public:
+  struct Hit {
+    unsigned rule;
+    std::size_t to;  // end offset of the Hyperscan match
+  };
+  explicit Scratch(hs_scratch_t* hs) : hs_(hs) {}
+  ~Scratch() {
+    if (hs_) hs_free_scratch(hs_);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  hs_scratch_t* hs_;
+  std::vector<Hit> hits_;
+  std::vector<std::size_t> next_to_;     // per rule: 1 + the last reported end, 0 = none
+  std::vector<std::size_t> done_until_;  // per rule: end of the last confirmed window
+  std::vector<Finding> found_;
+  std::string folded_;      // a caseless rule's lowercased window
+  std::size_t offset_ = 0;  // of the chunk being matched
+};
+
+namespace {
+
+constexpr std::size_t kWindow = 2048;         // bytes of a line around a hit that are confirmed
+constexpr std::size_t kMultilineBack = 4096;  // a multi-line rule looks this far back
+constexpr int kMultilineLines = 8;            // and at most this many lines
+constexpr std::size_t kChunk = std::size_t{1} << 30;  // hs_scan takes an unsigned length
+constexpr std::size_t kChunkOverlap = 16 * 1024;
+
+// Newlines in [b, e), eight bytes at a time (a memchr call per line costs more on short lines).
+std::size_t count_newlines(const char* b, const char* e) {
+  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kNl = 0x0a0a0a0a0a0a0a0aull;
+  std::size_t n = 0;
+  for (; e - b >= 8; b += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, b, 8);
+    const std::uint64_t x = w ^ kNl;  // a zero byte where there was '\n'
+    const std::uint64_t t = ~(((x & kLow7) + kLow7) | x | kLow7);             // 0x80 per '\n' byte
+    n += static_cast<std::size_t>(((t >> 7) * 0x0101010101010101ull) >> 56);  // sum of bytes
+  }
+  for (; b < e; ++b) n += *b == '\n';
+  return n;
+}
+
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+bool contains_caseless(std::string_view hay, std::string_view needle) {
+  if (needle.empty()) return true;
+  if (hay.size() < needle.size()) return false;
+  const auto it =
+      std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) ==
+               std::tolower(static_cast<unsigned char>(b));
+      });
+  return it != hay.end();
+}
+
+// A caseless rule is confirmed on a lowercased copy of the window with a lowercased pattern:
+// libstdc++'s std::regex::icase looks up the locale for every character and is ~10x slower.
+std::string fold_pattern(std::string_view pattern) {
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\' && i + 1 < pattern.size()) {
+      out += pattern[i];
+      out += pattern[++i];  // \S, \D, \W keep their meaning
+    } else {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(pattern[i])));
+    }
+  }
+  return out;
+}
+
+// The pattern Hyperscan gets: every bounded repeat {m,n} widened to {m,}. Large bounded repeats
+// make Hyperscan's compile slow (hundreds of ms per rule); the wider pattern finds a superset of
+// the hits and std::regex confirms with the exact bounds, on the same line.
+std::string widen_repeats(std::string_view pattern) {
+  std::string out;
+  bool in_class = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      out += c;
+      out += pattern[++i];
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      out += c;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      out += c;
+      // A ']' first in the class (or after '^') is a literal.
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
+      continue;
+    }
+    if (c == '{') {
+      const auto close = pattern.find('}', i);
+      const auto comma = pattern.find(',', i);
+      if (close != std::string_view::npos && comma != std::string_view::npos && comma < close &&
+          comma > i + 1 && close > comma + 1 &&
+          pattern.substr(i + 1, comma - i - 1).find_first_not_of("0123456789") ==
+              std::string_view::npos &&
+          pattern.substr(comma + 1, close - comma - 1).find_first_not_of("0123456789") ==
+              std::string_view::npos) {
+        out.append(pattern.substr(i, comma - i + 1)).append("}");
+        i = close;
+        continue;
+      }
+    }
+    out += c;
+  }
+  return out;
+}
+
+struct CompiledRule {
+  const Rule* rule = nullptr;
+  std::regex re;  // on lowercased text when rule->caseless
+  std::vector<std::regex> allow;
+  bool multiline = false;  // the pattern can span lines (it names \n or \r)
+  bool generic = false;    // loses to a specific rule on the same secret
+};
+
+int on_match(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
+             void* ctx) {
+  auto* s = static_cast<Matcher::Scratch*>(ctx);
+  const std::size_t end = s->offset_ + static_cast<std::size_t>(to);
+  std::size_t& next = s->next_to_[id];
+  // A repeat such as [A-Za-z0-9]{24,} reports every end offset: one hit per run is enough,
+  // confirmation reads the whole line.
+  const bool same_run = next != 0 && end <= next;
+  next = end + 1;
+  if (!same_run) s->hits_.push_back({id, end});
+  return 0;
+}
+
+class HyperscanMatcher final : public Matcher {
+ public:
+  HyperscanMatcher(ScanConfig config) : config_(std::move(config)) {}
+  ~HyperscanMatcher() override {
+    if (proto_) hs_free_scratch(proto_);
+    if (db_) hs_free_database(db_);
+  }
+
+  Status build();
+
+  std::unique_ptr<Scratch, void (*)(Scratch*)> make_scratch() const override {
+    hs_scratch_t* hs = nullptr;
+    if (proto_) hs_clone_scratch(proto_, &hs);
+    auto* s = new Scratch(hs);
+    s->next_to_.assign(rules_.size(), 0);
+    s->done_until_.assign(rules_.size(), 0);
+    return {s, [](Scratch* p) { delete p; }};
+  }
+
+  void scan(std::string_view data, std::string_view path, Scratch& scratch,
+            std::vector<Finding>& out) const override;
+
+  bool path_allowed(std::string_view path) const override {
+    for (const auto& glob : config_.allowlist.paths) {
+      if (detail::glob_match(glob, path)) return true;
+    }
+    return false;
+  }
+
+  const ScanConfig& config() const override { return config_; }
+
+ private:
+  void confirm(std::string_view data, const Scratch::Hit& hit, Scratch& scratch) const;
+  bool allowed(const CompiledRule& cr, std::string_view data, std::size_t begin, std::size_t end,
+               std::string_view window) const;
+
+  ScanConfig config_;
+  std::vector<CompiledRule> rules_;
+  std::vector<std::regex> allow_values_;
+  std::vector<std::string> stopwords_;  // lowercase
+  hs_database_t* db_ = nullptr;
+  hs_scratch_t* proto_ = nullptr;
+};
+
+Status HyperscanMatcher::build() {
+  rules_.reserve(config_.rules.size());
+  for (const auto& rule : config_.rules) {
+    CompiledRule cr;
+    cr.rule = &rule;
+    try {
+      cr.re = std::regex(rule.caseless ? fold_pattern(rule.pattern) : rule.pattern,
+                         std::regex::ECMAScript);
+      for (const auto& a : rule.allow) cr.allow.emplace_back(a, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      return make_error(ErrorCode::Invalid,
+                        "rule '" + rule.id + "': invalid regex: " + std::string(e.what()));
+    }
+    if (rule.secret_group < 0 || static_cast<unsigned>(rule.secret_group) > cr.re.mark_count()) {
+      return make_error(ErrorCode::Invalid,
+                        "rule '" + rule.id + "': secret_group " +
+                            std::to_string(rule.secret_group) + " but the pattern has " +
+                            std::to_string(cr.re.mark_count()) + " capture group(s)");
+    }
+    cr.multiline = rule.pattern.find("\\n") != std::string::npos ||
+                   rule.pattern.find("\\r") != std::string::npos;
+    cr.generic = std::find(rule.tags.begin(), rule.tags.end(), "generic") != rule.tags.end();
+    rules_.push_back(std::move(cr));
+  }
+  try {
+    for (const auto& v : config_.allowlist.values) allow_values_.emplace_back(v);
+  } catch (const std::regex_error& e) {
+    return make_error(ErrorCode::Invalid, "allowlist: invalid regex: " + std::string(e.what()));
+  }
+  for (const auto& w : config_.allowlist.stopwords) stopwords_.push_back(to_lower(w));
+  if (rules_.empty()) return {};
+
+  std::vector<std::string> wide;
+  for (const auto& cr : rules_) wide.push_back(widen_repeats(cr.rule->pattern));
+  std::vector<const char*> patterns;
+  std::vector<unsigned> flags, ids;
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    patterns.push_back(wide[i].c_str());
+    flags.push_back(rules_[i].rule->caseless ? HS_FLAG_CASELESS : 0u);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_multi(patterns.data(), flags.data(), ids.data(),
+                       static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr, &db_,
+                       &err) != HS_SUCCESS) {
+    std::string msg = err && err->message ? err->message : "unknown error";
+    const int at = err ? err->expression : -1;
+    hs_free_compile_error(err);
+    if (at >= 0 && static_cast<std::size_t>(at) < rules_.size()) {
+      return make_error(ErrorCode::Invalid, "rule '" + rules_[at].rule->id +
+                                                "': Hyperscan cannot compile its pattern: " + msg);
+    }
+    return make_error(ErrorCode::Internal, "Hyperscan: " + msg);
+  }
+  if (hs_alloc_scratch(db_, &proto_) != HS_SUCCESS) {
+    return make_error(ErrorCode::Internal, "Hyperscan: cannot allocate scratch space");
+  }
+  return {};
+}
+
+void HyperscanMatcher::scan(std::string_view data, std::string_view path, Scratch& scratch,
+                            std::vector<Finding>& out) const {
+  if (!db_ || data.empty() || path_allowed(path)) return;
+  scratch.hits_.clear();
+  scratch.found_.clear();
+  std::fill(scratch.next_to_.begin(), scratch.next_to_.end(), 0);
+  std::fill(scratch.done_until_.begin(), scratch.done_until_.end(), 0);
+  for (std::size_t at = 0; at < data.size();) {
+    const std::size_t n = std::min(kChunk, data.size() - at);
+    scratch.offset_ = at;
+    hs_scan(db_, data.data() + at, static_cast<unsigned>(n), 0, scratch.hs_, on_match, &scratch);
+    if (at + n >= data.size()) break;
+    at += n - kChunkOverlap;
+  }
+  if (scratch.hits_.empty()) return;
+  std::stable_sort(scratch.hits_.begin(), scratch.hits_.end(),
+                   [](const Scratch::Hit& a, const Scratch::Hit& b) { return a.to < b.to; });
+  for (const auto& hit : scratch.hits_) confirm(data, hit, scratch);
+
+  // Overlapping findings: a specific rule beats the generic one, then the longer secret wins.
+  auto& found = scratch.found_;
+  std::sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {
+    return a.offset != b.offset ? a.offset < b.offset : a.length > b.length;
+  });
+  std::vector<Finding> kept;
+  std::vector<bool> kept_generic;
+  auto is_generic = [&](const Finding& f) {
+    for (const auto& cr : rules_) {
+      if (cr.rule->id == f.rule_id) return cr.generic;
+    }
+    return false;
+  };
+  for (auto& f : found) {
+    const bool generic = is_generic(f);
+    bool drop = false;
+    for (std::size_t back = 0; back < 8 && back < kept.size(); ++back) {
+      const std::size_t j = kept.size() - 1 - back;
+      Finding& k = kept[j];
+      if (k.offset + k.length <= f.offset) continue;  // no overlap
+      const bool f_wins =
+          (kept_generic[j] && !generic) || (kept_generic[j] == generic && f.length > k.length);
+      if (f_wins) {
+        k = std::move(f);
+        kept_generic[j] = generic;
+      }
+      drop = true;
+      break;
+    }
+    if (!drop) {
+      kept.push_back(std::move(f));
+      kept_generic.push_back(generic);
+    }
+  }
+
+  // Lines and columns, counted once in offset order.
+  std::size_t pos = 0, line_start = 0;
+  int line = 1;
+  for (auto& f : kept) {
+    if (pos < f.offset) {
+      const char* b = data.data() + pos;
+      const char* e = data.data() + f.offset;
+      line += static_cast<int>(count_newlines(b, e));
+      if (const void* nl = ::memrchr(b, '\n', static_cast<std::size_t>(e - b))) {
+        line_start = static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
+      }
+      pos = f.offset;
+    }
+    f.line = line;
+    f.column = static_cast<int>(f.offset - line_start) + 1;
+    f.path = std::string(path);
+    f.fingerprint = detail::fingerprint(f.rule_id, path, f.secret);
+    out.push_back(std::move(f));
+  }
+}
+
+void HyperscanMatcher::confirm(std::string_view data, const Scratch::Hit& hit,
+                               Scratch& scratch) const {
+  const CompiledRule& cr = rules_[hit.rule];
+  const std::size_t last = hit.to > 0 ? hit.to - 1 : 0;  // the hit's last byte
+  // Window: the hit's line (more lines back for a multi-line rule), at most kWindow each way.
+  std::size_t begin = last;
+  {
+    const std::size_t limit = last > (cr.multiline ? kMultilineBack : kWindow)
+                                  ? last - (cr.multiline ? kMultilineBack : kWindow)
+                                  : 0;
+    int lines = cr.multiline ? kMultilineLines : 0;
+    while (begin > limit) {
+      if (data[begin - 1] == '\n' && lines-- == 0) break;
+      --begin;
+    }
+  }
+  begin = std::max(begin, scratch.done_until_[hit.rule]);
+  std::size_t end = hit.to;
+  {
+    const std::size_t limit = std::min(data.size(), hit.to + kWindow);
+    const void* nl = std::memchr(data.data() + end, '\n', limit - end);
+    end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) : limit;
+  }
+  if (end <= begin) return;
+  scratch.done_until_[hit.rule] = end;
+  const std::string_view window = data.substr(begin, end - begin);
+  if (!cr.rule->keywords.empty()) {
+    bool any = false;
+    for (const auto& k : cr.rule->keywords) any = any || contains_caseless(window, k);
+    if (!any) return;
+  }
+
+  // Where the regex runs: the window itself, or its lowercased copy (same offsets).
+  std::string_view text = window;
+  if (cr.rule->caseless) {
+    scratch.folded_.assign(window);
+    for (auto& c : scratch.folded_)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    text = scratch.folded_;
+  }
+  std::cmatch m;
+  const char* from = text.data();
+  const char* const stop = text.data() + text.size();
+  auto flags = std::regex_constants::match_default;
+  while (from < stop && std::regex_search(from, stop, m, cr.re, flags)) {
+    const char* next = m[0].second > from ? m[0].second : from + 1;
+    // The secret group, or (for alternatives) the first later group that took part.
+    std::size_t g = static_cast<std::size_t>(cr.rule->secret_group);
+    while (g > 0 && g < m.size() && !m[g].matched) ++g;
+    if (g < m.size() && m[g].matched && m[g].length() > 0) {
+      const std::size_t sb = begin + static_cast<std::size_t>(m[g].first - text.data());
+      std::size_t se = begin + static_cast<std::size_t>(m[g].second - text.data());
+      // A private key's secret is its whole block, up to the END line when it is there.
+      if (data.compare(sb, 11, "-----BEGIN ") == 0) {
+        const auto stop_at = data.find("-----END ", se);
+        if (stop_at != std::string_view::npos && stop_at - se < 16 * 1024) {
+          const auto close = data.find("-----", stop_at + 9);
+          if (close != std::string_view::npos && close - stop_at < 128) se = close + 5;
+        }
+      }
+      if (!allowed(cr, data, sb, se, window)) {
+        Finding f;
+        f.rule_id = cr.rule->id;
+        f.description = cr.rule->description;
+        f.severity = cr.rule->severity;
+        f.offset = sb;
+        f.length = se - sb;
+        f.secret = std::string(data.substr(sb, se - sb));
+        f.entropy = gantry::shannon_entropy(f.secret);
+        scratch.found_.push_back(std::move(f));
+      }
+    }
+    from = next;
+    flags |= std::regex_constants::match_prev_avail;
+  }
+}
+
+// True when the candidate data[begin, end) is not a finding.
+bool HyperscanMatcher::allowed(const CompiledRule& cr, std::string_view data, std::size_t begin,
+                               std::size_t end, std::string_view window) const {
+  (void)window;
+  const std::string_view secret = data.substr(begin, end - begin);
+  // Part of a longer word: not this token.
+  if (begin > 0 && is_alnum(secret.front()) && is_alnum(data[begin - 1])) return true;
+  if (end < data.size() && is_alnum(secret.back()) && is_alnum(data[end])) return true;
+  if (cr.rule->min_entropy > 0) {
+    // A short secret cannot reach a high per-character entropy: ask for what its length allows.
+    const double reachable = std::log2(static_cast<double>(secret.size())) - 0.3;
+    if (gantry::shannon_entropy(secret) < std::min(cr.rule->min_entropy, reachable)) return true;
+  }
+  if (is_placeholder(secret)) return true;
+  // The rest of the line after the secret (bounded).
+  std::size_t after_end = end;
+  while (after_end < data.size() && after_end - end < 64 && data[after_end] != '\n') ++after_end;
+  if (!detail::passes_rule_check(cr.rule->id, secret, data.substr(end, after_end - end))) {
+    return true;
+  }
+  const std::string s(secret);
+  for (const auto& re : allow_values_) {
+    if (std::regex_search(s, re)) return true;
+  }
+  for (const auto& re : cr.allow) {
+    if (std::regex_search(s, re)) return true;
+  }
+  if (!stopwords_.empty()) {
+    const std::string lower = to_lower(secret);
+    for (const auto& w : stopwords_) {
+      if (lower.find(w) != std::string::npos) return true;
+    }
+  }
+  // An inline gantry:allow on the line where the secret starts.
+  std::size_t ls = begin, le = begin;
+  while (ls > 0 && begin - ls < 8192 && data[ls - 1] != '\n') --ls;
+  while (le < data.size() && le - begin < 8192 && data[le] != '\n') ++le;
+  return detail::has_inline_allow(data.substr(ls, le - ls));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Matcher>> Matcher::compile(const ScanConfig& config) {
+  auto m = std::make_shared<HyperscanMatcher>(config);
+  if (auto st = m->build(); !st) return st.error();
+  return std::shared_ptr<const Matcher>(std::move(m));
+}
+
+}  // namespace gantry::scan

@@ -1,0 +1,54 @@
+// Internals shared by the scanner's .cpp files: the built-in rule families, the checks that
+// confirm a candidate secret, path globs and fingerprints. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scan/scanner.h"
+
+namespace gantry::scan::detail {
+
+// The built-in rule families, joined by builtin_rules() in this order.
+std::vector<Rule> cloud_rules();
+std::vector<Rule> vcs_rules();
+std::vector<Rule> service_rules();
+std::vector<Rule> generic_rules();
+
+// A rule whose whole match is a token with a literal prefix.
+Rule token_rule(std::string id, std::string description, Severity severity, std::string pattern,
+                std::vector<std::string> keywords, std::vector<std::string> tags,
+                double min_entropy = 3.0);
+
+// A rule for `NAME = value` where `name` (a regex, matched caseless) gives the context and
+// `value` (a regex) is the secret: NAME, then up to 24 more name characters, an optional quote
+// (and `]`, as in $config['key']),
+// one of = : := =>, and an optional opening quote.
+Rule assignment_rule(std::string id, std::string description, Severity severity, std::string name,
+                     std::string value, std::vector<std::string> keywords,
+                     std::vector<std::string> tags, double min_entropy = 3.0);
+
+// The regex text assignment_rule() puts between a name and its value.
+std::string_view assignment_operator();
+
+// Checks beyond the pattern for a few built-in rules (Basic auth decodes to user:pass, a
+// generic assignment is no code reference, a connection string password is no dev default).
+// `after` is the text following the secret on its line. False: not a finding.
+bool passes_rule_check(std::string_view rule_id, std::string_view secret, std::string_view after);
+
+// Documentation example keys that are public and never valid (AKIAIOSFODNN7EXAMPLE, ...).
+const std::vector<std::string>& known_example_secrets();
+
+// A gitignore-style glob against a relative path with forward slashes: `*` and `?` stay in
+// one path segment, `**` spans segments, a pattern without `/` matches the base name at any
+// depth, a trailing `/` matches a folder and everything in it, a leading `/` anchors at root.
+bool glob_match(std::string_view pattern, std::string_view path);
+
+// The line holds an inline `gantry:allow` marker.
+bool has_inline_allow(std::string_view line);
+
+// "rule_id:path:" + the first 16 hex digits of sha256(secret).
+std::string fingerprint(std::string_view rule_id, std::string_view path, std::string_view secret);
+
+}  // namespace gantry::scan::detail
