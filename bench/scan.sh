@@ -39,19 +39,19 @@ else
 fi
 
 echo "scan: machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -sr)"
-echo "scan: gantry $("$gantry" --version 2>/dev/null | head -1 || echo '?'), secretlint $(node "$here/node_modules/.bin/secretlint" --version)" \
+echo "scan: $("$gantry" --version 2>/dev/null | head -1 || echo 'gantry ?'), secretlint $(node "$here/node_modules/.bin/secretlint" --version)" \
      "with @secretlint/secretlint-rule-preset-recommend $(node -p "require('$here/node_modules/@secretlint/secretlint-rule-preset-recommend/package.json').version"), node $(node --version)"
 
-python3 "$here/generate.py" "$work/full/tree" --size-mb "$size_mb" --seed "$seed"
+python3 -B "$here/generate.py" "$work/full/tree" --size-mb "$size_mb" --seed "$seed"
 small_args=()
 if python3 -c "import sys; sys.exit(0 if float('$sl_size_mb') < float('$size_mb') else 1)"; then
-  python3 "$here/generate.py" "$work/small/tree" --size-mb "$sl_size_mb" --seed "$seed"
+  python3 -B "$here/generate.py" "$work/small/tree" --size-mb "$sl_size_mb" --seed "$seed"
   small_args=(--small-tree "$work/small/tree")
 fi
 
 # Warm the page cache: every file of both trees, read once.
 find "$work" -type f -path '*/tree/*' -print0 | xargs -0 cat > /dev/null
 
-python3 "$here/bench.py" --gantry "$gantry" --secretlint "$here/node_modules/.bin/secretlint" \
+python3 -B "$here/bench.py" --gantry "$gantry" --secretlint "$here/node_modules/.bin/secretlint" \
   --secretlintrc "$here/.secretlintrc.json" --tree "$work/full/tree" "${small_args[@]}" \
   --rounds "$rounds" --secretlint-max-seconds "${SECRETLINT_MAX_SECONDS:-240}" --work "$work"

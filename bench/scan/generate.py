@@ -25,6 +25,7 @@ import random
 import sys
 import zlib
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the sources
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import filler as F  # noqa: E402
 import formats as X  # noqa: E402
