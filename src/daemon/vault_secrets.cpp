@@ -19,21 +19,19 @@ Status VaultSecrets::reload_locked() {
     if (!opened) return opened.error();
     store_ = std::move(*opened);
   }
-  auto key = secrets::load_master_key(key_file_);
-  if (!key) {
-    key_.reset();
-    key_error_ = key.error().message;
-    versions_.clear();
-    mask_->set({});
-    return {};
-  }
-  auto vault = secrets::Vault::open(*store_, *key);
+  // open_vault also finishes a rekey that a crash interrupted (KEYFILE.new).
+  auto vault = secrets::open_vault(*store_, key_file_);
   if (!vault) {
     key_.reset();
     key_error_ = vault.error().message;
+    if (vault.error().code == ErrorCode::NotFound) {  // no key made yet: nothing to resolve
+      versions_.clear();
+      mask_->set({});
+      return {};
+    }
     return vault.error();
   }
-  key_ = *key;
+  key_ = vault->key();
   key_error_.clear();
   auto listed = vault->list(std::nullopt);
   if (!listed) return listed.error();
@@ -65,7 +63,13 @@ Result<std::string> VaultSecrets::resolve(std::string_view name) {
     if (!key_) return make_error(ErrorCode::Invalid, key_error_);
   }
   auto vault = secrets::Vault::open(*store_, *key_);
-  if (!vault) return vault.error();
+  if (!vault) {
+    // A rekey since the last reload: read the key again, once.
+    if (auto st = reload_locked(); !st) return st.error();
+    if (!key_) return make_error(ErrorCode::Invalid, key_error_);
+    vault = secrets::Vault::open(*store_, *key_);
+    if (!vault) return vault.error();
+  }
   auto value = vault->resolve(std::string(name), environment_);
   if (!value) return value.error();
   return value;

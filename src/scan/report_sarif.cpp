@@ -57,7 +57,7 @@ Json region_of(const Finding& f) {
 Json rule_json(const Rule& r) {
   std::string full = r.description + " (severity " + std::string(severity_name(r.severity)) +
                      "). A literal credential in the source: revoke it, then move it to the "
-                     "vault (gantry secrets) and reference it as secret://NAME.";
+                     "vault and reference it as secret://NAME.";
   Json tags = Json::array();
   tags.push_back("security");
   for (const auto& t : r.tags) tags.push_back(t);

@@ -64,7 +64,15 @@ bool generic_assignment_ok(std::string_view secret, std::string_view after) {
   if (secret[0] == '/' || secret.rfind("./", 0) == 0 || secret.rfind("~/", 0) == 0) {
     return false;  // a path
   }
+  if (secret[0] == ':' || secret[0] == '=') return false;  // secrets::kMax, a == b
   if (is_dotted_reference(secret)) return false;
+  // Letters and underscores only: an identifier (kMaxSecretBytes), unless long enough that a
+  // random value without a digit is plausible.
+  if (secret.size() < 32 &&
+      secret.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_") ==
+          std::string_view::npos) {
+    return false;
+  }
   const std::string lower = to_lower(secret);
   for (std::string_view code : {"env.", "env[", "getenv", "environ", "secretkeyref"}) {
     if (lower.find(code) != std::string::npos) return false;

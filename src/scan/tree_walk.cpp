@@ -175,6 +175,7 @@ class TreeWalker {
           }
         }
       }
+      item = WorkItem{};  // let go of the folder it held open before waiting for more
       queue_.done_with_item();
     }
     merge(w);
@@ -194,7 +195,9 @@ class TreeWalker {
 
   void list_dir(Worker& w, const WorkItem& item) {
     const std::string full = item.dir.empty() ? root_ : root_ + "/" + item.dir;
-    const int dirfd = ::open(full.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    // Below the root, symlinks are never followed; the root itself is what the user named.
+    const int nofollow = item.dir.empty() ? 0 : O_NOFOLLOW;
+    const int dirfd = ::open(full.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow);
     if (dirfd < 0) return;  // vanished or unreadable: nothing to scan there
     DIR* d = ::fdopendir(dirfd);
     if (!d) {

@@ -216,6 +216,25 @@ TEST(Matcher, InvalidSecretGroupIsAnError) {
   EXPECT_NE(m.error().message.find("secret_group"), std::string::npos);
 }
 
+TEST(Matcher, RuleKeywordsMustAppearSomewhereInTheFile) {
+  ScanConfig config;
+  Rule r;
+  r.id = "acme-order-id";
+  r.pattern = "ord_[a-z0-9]{16}";
+  r.keywords = {"acme"};
+  config.rules.push_back(r);
+  auto m = Matcher::compile(config);
+  ASSERT_TRUE(m.ok());
+  auto scratch = (*m)->make_scratch();
+  const std::string id = "ord_" + t::fake(t::kLowerAlnum, 16);
+  std::vector<Finding> out;
+  (*m)->scan("id = " + id + "\n", "a", *scratch, out);
+  EXPECT_TRUE(out.empty());
+  (*m)->scan("# ACME billing export\n\nid = " + id + "\n", "b", *scratch, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].line, 3);
+}
+
 TEST(Matcher, NoRulesMatchNothing) {
   auto m = Matcher::compile(ScanConfig{});
   ASSERT_TRUE(m.ok());

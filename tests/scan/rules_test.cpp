@@ -672,6 +672,8 @@ TEST(BuiltinRules, CodeReferencesAreNotGenericFindings) {
            "SECRET_KEY = settings.DJANGO_SECRET_KEY_2",
            "let token = self.tokenStore2.current",
            "auth_token := os.Getenv(\"AUTH_TOKEN_2\")",
+           "if (value.size() > secrets::kMaxSecretBytes) {",
+           "password_field = passwordConfirmationInput",
        }) {
     const auto found = scan(line + "\n", "app.py");
     EXPECT_TRUE(found.empty()) << line << " -> " << found[0].rule_id;

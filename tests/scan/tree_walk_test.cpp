@@ -184,6 +184,19 @@ TEST(ScanTree, ScansASingleFileAndNamesAMissingRoot) {
   EXPECT_NE(missing.error().str().find(dir / "nope"), std::string::npos);
 }
 
+TEST(ScanTree, FollowsARootThatIsASymlinkButNoSymlinkBelowIt) {
+  TempDir dir("gantry-walk");
+  write(dir / "real/app.env", "X=" + github_token() + "\n");
+  write(dir / "elsewhere/other.env", "X=" + github_token() + "\n");
+  std::filesystem::create_directory_symlink(dir / "elsewhere", dir / "real/linked");
+  std::filesystem::create_directory_symlink(dir / "real", dir / "root-link");
+  auto matcher = compile();
+  ASSERT_TRUE(matcher);
+  auto r = scan_tree(*matcher, dir / "root-link");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(paths_of(*r), (std::vector<std::string>{"app.env"}));
+}
+
 TEST(ScanTree, BinaryExtensionsAreKnownCaseInsensitively) {
   EXPECT_TRUE(has_binary_extension("a/b/photo.JPG"));
   EXPECT_TRUE(has_binary_extension("lib.so"));
