@@ -1,5 +1,5 @@
 // `gantry secrets set|list|get|rm|rotate|rekey`: the vault in the state dir (docs/secrets.md),
-// used directly (no daemon needed); a running daemon is told to reload or to restart the
+// used directly (no daemon needed); a running daemon is told to reload, or to deploy the
 // services that use a rotated secret. Single-threaded, like the CLI.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -16,6 +16,7 @@
 
 #include "cli/command.h"
 #include "cli/daemon_client.h"
+#include "core/strings.h"
 #include "core/timestamp.h"
 #include "secrets/secrets.h"
 #include "store/store.h"
@@ -348,22 +349,29 @@ int rotate(const Options& o) {
                            std::chrono::seconds(30), request.dump());
       rc != 0) {
     std::cerr << "gantry: version " << *version
-              << " is stored, but the daemon did not restart the services that use it\n";
+              << " is stored, but the daemon did not deploy it to the services that use it\n";
     return kExitFindings;
   }
-  std::vector<std::string> restarted;
-  if (answer.contains("restarted") && answer["restarted"].is_array()) {
-    for (const auto& s : answer["restarted"]) {
-      if (s.is_string()) restarted.push_back(s.get<std::string>());
-    }
+  // Each referencing service gets a deployment of a new revision (its own strategy).
+  std::vector<std::string> started;
+  for (const auto& d : answer.value("deployments", json::array())) {
+    started.push_back(d.value("service", "") + " (" + d.value("id", "") + ", " +
+                      d.value("strategy", "") + ")");
   }
-  if (restarted.empty()) {
+  const json skipped = answer.value("skipped", json::array());
+  if (started.empty() && skipped.empty()) {
     std::cout << "gantry: the daemon reloaded it; no running service uses it\n";
-  } else {
-    std::string names;
-    for (const auto& s : restarted) names += (names.empty() ? "" : ", ") + s;
-    std::cout << "gantry: rolling restart of the services that use it: " << names << "\n";
   }
+  if (!started.empty()) {
+    std::cout << "gantry: deploying version " << *version
+              << " to the services that use it: " << join(started, ", ")
+              << "; follow with: gantry show ID\n";
+  }
+  for (const auto& s : skipped) {
+    std::cerr << "gantry: " << s.value("service", "") << " still runs the old version: "
+              << s.value("reason", "") << "\n";
+  }
+  if (!skipped.empty()) return kExitFindings;
   return kExitOk;
 }
 
@@ -465,8 +473,9 @@ void add_secrets_command(CLI::App& app, int& exit_code) {
   CLI::App* t = cmd->add_subcommand(
       "rotate",
       "Store a new version of an existing secret (value from stdin, the prompt, --from-file, "
-      "or --generate BYTES random bytes as base64url); a running daemon restarts, one by one, "
-      "the services that use it");
+      "or --generate BYTES random bytes as base64url); a running daemon deploys every service "
+      "that uses it onto the new version (a new revision, the service's own strategy). Exit 1 "
+      "when a service could not be deployed (it keeps the old value)");
   add_common(t, *o);
   add_name_and_env(t, *o);
   t->add_option("--from-file", o->from_file, "Read the value from this file, bytes as they are")

@@ -261,7 +261,7 @@ class Reader {
         if (std::find(known.begin(), known.end(), id) == known.end()) {
           return error(*n, "disable",
                        "unknown rule id '" + id + "'" + did_you_mean(id, known) +
-                           " (`gantry scan --list-rules` or docs/scan.md list them)");
+                           " (docs/scan.md lists the rules)");
         }
       }
       std::erase_if(config.rules, [&](const Rule& r) {

@@ -176,7 +176,7 @@ int on_match(unsigned id, unsigned long long /*from*/, unsigned long long to, un
   std::size_t& next = s->next_to_[id];
   // A repeat such as [A-Za-z0-9]{24,} reports every end offset: one hit per run is enough,
   // confirmation reads the whole line.
-  const bool same_run = next != 0 && end <= next;
+  const bool same_run = next != 0 && (end == next || end + 1 == next);
   next = end + 1;
   if (!same_run) s->hits_.push_back({id, end});
   return 0;

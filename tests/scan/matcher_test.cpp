@@ -130,6 +130,21 @@ TEST(Matcher, FingerprintIsRuleIdPathAndHashPrefixStableAcrossLineMoves) {
   EXPECT_NE(other[0].fingerprint, a[0].fingerprint);
 }
 
+TEST(Matcher, CountsLinesDeepIntoALargeFile) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "line " + std::to_string(i) + " of ordinary text\n";
+  const std::string a = github_token(), b = github_token();
+  text += "  A=" + a + "\n";
+  for (int i = 0; i < 7; ++i) text += "x\n";
+  text += "B=" + b;
+  const auto found = scan(text);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].line, 20001);
+  EXPECT_EQ(found[0].column, 5);
+  EXPECT_EQ(found[1].line, 20009);
+  EXPECT_EQ(found[1].column, 3);
+}
+
 TEST(Matcher, FindsSecretsDeepInsideLongLines) {
   std::string text = "{\"data\":\"";
   for (int i = 0; i < 5000; ++i) text += "lorem ipsum dolor sit amet, ";
