@@ -186,7 +186,9 @@ Result<Spawned> spawn_process(const SpawnOptions& o) {
         ::dup2(devnull, 0);
         ::dup2(devnull, 1);
       }
-      exec_child(pump_file.c_str(), pargv.ptrs.data(), penv.ptrs.data(), nullptr, report[1], 6);
+      // fd 5 is kept only when it is the mask pipe: nothing else of the daemon's may leak.
+      exec_child(pump_file.c_str(), pargv.ptrs.data(), penv.ptrs.data(), nullptr, report[1],
+                 mask_fd >= 0 ? 6 : 5);
     }
     if (mask[0] >= 0) ::close(mask[0]);
     ::setpgid(pump_pid, pump_pid);

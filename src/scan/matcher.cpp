@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <regex>
@@ -90,15 +91,35 @@ std::size_t count_newlines(const char* b, const char* e) {
 
 bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
+// `needle` is lowercase ASCII (rule keywords are). memchr for both cases of its first byte,
+// then a compare: a whole file is searched once per rule that has a hit in it.
 bool contains_caseless(std::string_view hay, std::string_view needle) {
   if (needle.empty()) return true;
   if (hay.size() < needle.size()) return false;
-  const auto it =
-      std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) ==
-               std::tolower(static_cast<unsigned char>(b));
-      });
-  return it != hay.end();
+  const char first = needle[0];
+  const char upper = first >= 'a' && first <= 'z' ? static_cast<char>(first - 32) : first;
+  auto rest_equal = [&](std::size_t at) {
+    for (std::size_t j = 1; j < needle.size(); ++j) {
+      char c = hay[at + j];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      if (c != needle[j]) return false;
+    }
+    return true;
+  };
+  const std::size_t last = hay.size() - needle.size();
+  for (const char c : {first, upper}) {
+    std::size_t at = 0;
+    while (at <= last) {
+      const void* p = std::memchr(hay.data() + at, c, last - at + 1);
+      if (!p) break;
+      at = static_cast<std::size_t>(static_cast<const char*>(p) - hay.data());
+      if (rest_equal(at)) return true;
+      ++at;
+    }
+    if (c == upper) break;
+    if (upper == first) break;
+  }
+  return false;
 }
 
 // A caseless rule is confirmed on a lowercased copy of the window with a lowercased pattern:
@@ -161,13 +182,106 @@ std::string widen_repeats(std::string_view pattern) {
   return out;
 }
 
+// Top-level alternatives of `pattern` (split on `|` outside groups and classes).
+std::vector<std::string_view> top_level_branches(std::string_view pattern) {
+  std::vector<std::string_view> out;
+  int depth = 0;
+  bool in_class = false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      in_class = c != ']';
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') ++i;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (c == '|' && depth == 0) {
+      out.push_back(pattern.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  out.push_back(pattern.substr(start));
+  return out;
+}
+
+// Literals one of which every match of `pattern` starts with (at least 2 characters each), or
+// nothing when that cannot be read off the pattern. Confirmation runs std::regex only where one
+// of them occurs: libstdc++'s regex_search tries every position of the window, which costs most
+// for rules that start with a long alternation of names.
+bool leading_literals(std::string_view pattern, std::vector<std::string>& out, int depth = 0) {
+  if (depth > 4) return false;
+  static constexpr std::string_view kMeta = "\\^$.|?*+()[]{}";
+  for (std::string_view branch : top_level_branches(pattern)) {
+    if (branch.rfind("(?:", 0) == 0) {
+      // A group first: its own alternatives, unless the group is optional or repeated.
+      int d = 0;
+      std::size_t close = std::string_view::npos;
+      bool in_class = false;
+      for (std::size_t i = 0; i < branch.size(); ++i) {
+        const char c = branch[i];
+        if (c == '\\') {
+          ++i;
+        } else if (in_class) {
+          in_class = c != ']';
+        } else if (c == '[') {
+          in_class = true;
+        } else if (c == '(') {
+          ++d;
+        } else if (c == ')' && --d == 0) {
+          close = i;
+          break;
+        }
+      }
+      if (close == std::string_view::npos) return false;
+      if (close + 1 < branch.size() &&
+          std::string_view("?*{").find(branch[close + 1]) != std::string_view::npos) {
+        return false;
+      }
+      if (!leading_literals(branch.substr(3, close - 3), out, depth + 1)) return false;
+      continue;
+    }
+    std::string lit;
+    std::size_t i = 0;
+    for (; i < branch.size(); ++i) {
+      const char c = branch[i];
+      if (c == '\\' && i + 1 < branch.size() &&
+          !std::isalnum(static_cast<unsigned char>(branch[i + 1]))) {
+        lit += branch[++i];
+      } else if (kMeta.find(c) == std::string_view::npos) {
+        lit += c;
+      } else {
+        break;
+      }
+    }
+    // A quantifier applies to the last literal character: it may be absent.
+    if (i < branch.size() && std::string_view("?*{").find(branch[i]) != std::string_view::npos &&
+        !lit.empty()) {
+      lit.pop_back();
+    }
+    if (lit.size() < 2) return false;
+    out.push_back(std::move(lit));
+  }
+  return true;
+}
+
 struct CompiledRule {
   const Rule* rule = nullptr;
   std::regex re;  // on lowercased text when rule->caseless
   std::vector<std::regex> allow;
-  bool multiline = false;  // the pattern can span lines (it names \n or \r)
-  bool generic = false;    // loses to a specific rule on the same secret
+  bool multiline = false;            // the pattern can span lines (it names \n or \r)
+  bool generic = false;              // loses to a specific rule on the same secret
+  int lines_back = 0;                // lines before the hit's line a match can start on
+  std::vector<std::string> anchors;  // every match starts with one (lowercase when caseless)
 };
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
 int on_match(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
              void* ctx) {
@@ -214,10 +328,13 @@ class HyperscanMatcher final : public Matcher {
 
   const ScanConfig& config() const override { return config_; }
 
+  bool from_cache() const override { return from_cache_; }
+
  private:
+  Status compile_database(const std::vector<std::string>& wide);
   void confirm(std::string_view data, const Scratch::Hit& hit, Scratch& scratch) const;
   bool allowed(const CompiledRule& cr, std::string_view data, std::size_t begin, std::size_t end,
-               std::string_view window) const;
+               bool own_prefix) const;
 
   ScanConfig config_;
   std::vector<CompiledRule> rules_;
@@ -225,6 +342,7 @@ class HyperscanMatcher final : public Matcher {
   std::vector<std::string> stopwords_;  // lowercase
   hs_database_t* db_ = nullptr;
   hs_scratch_t* proto_ = nullptr;
+  bool from_cache_ = false;
 };
 
 Status HyperscanMatcher::build() {
@@ -249,6 +367,17 @@ Status HyperscanMatcher::build() {
     cr.multiline = rule.pattern.find("\\n") != std::string::npos ||
                    rule.pattern.find("\\r") != std::string::npos;
     cr.generic = std::find(rule.tags.begin(), rule.tags.end(), "generic") != rule.tags.end();
+    // An assignment's value sits on the name's line or the next one (render.yaml `value:`).
+    cr.lines_back = !cr.multiline ? 0
+                    : rule.pattern.find(detail::assignment_operator()) != std::string::npos
+                        ? 1
+                        : kMultilineLines;
+    if (!leading_literals(rule.pattern, cr.anchors)) cr.anchors.clear();
+    if (rule.caseless) {
+      for (auto& a : cr.anchors) {
+        for (auto& c : a) c = ascii_lower(c);
+      }
+    }
     rules_.push_back(std::move(cr));
   }
   try {
@@ -261,6 +390,34 @@ Status HyperscanMatcher::build() {
 
   std::vector<std::string> wide;
   for (const auto& cr : rules_) wide.push_back(widen_repeats(cr.rule->pattern));
+  if (auto st = compile_database(wide); !st) return st;
+  if (hs_alloc_scratch(db_, &proto_) != HS_SUCCESS) {
+    return make_error(ErrorCode::Internal, "Hyperscan: cannot allocate scratch space");
+  }
+  return {};
+}
+
+// Loads the database from the compiled-rules cache when it holds this rule set, else compiles
+// it (~100 ms for the built-in rules) and rewrites the cache.
+Status HyperscanMatcher::compile_database(const std::vector<std::string>& wide) {
+  std::vector<detail::DbCacheEntry> entries;
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    entries.push_back(
+        {rules_[i].rule->id, wide[i], rules_[i].rule->caseless ? unsigned{HS_FLAG_CASELESS} : 0u});
+  }
+  const std::string cache_path = detail::db_cache_path(detail::db_cache_key(entries));
+  if (auto bytes = detail::db_cache_read(cache_path)) {
+    hs_database_t* db = nullptr;
+    char* info = nullptr;
+    if (hs_deserialize_database(bytes->data(), bytes->size(), &db) == HS_SUCCESS &&
+        hs_database_info(db, &info) == HS_SUCCESS) {
+      std::free(info);
+      db_ = db;
+      from_cache_ = true;
+      return {};
+    }
+    if (db) hs_free_database(db);
+  }
   std::vector<const char*> patterns;
   std::vector<unsigned> flags, ids;
   for (std::size_t i = 0; i < rules_.size(); ++i) {
@@ -281,8 +438,13 @@ Status HyperscanMatcher::build() {
     }
     return make_error(ErrorCode::Internal, "Hyperscan: " + msg);
   }
-  if (hs_alloc_scratch(db_, &proto_) != HS_SUCCESS) {
-    return make_error(ErrorCode::Internal, "Hyperscan: cannot allocate scratch space");
+  if (!cache_path.empty()) {
+    char* bytes = nullptr;
+    std::size_t size = 0;
+    if (hs_serialize_database(db_, &bytes, &size) == HS_SUCCESS) {
+      detail::db_cache_write(cache_path, std::string_view(bytes, size));
+      std::free(bytes);
+    }
   }
   return {};
 }
@@ -373,7 +535,7 @@ void HyperscanMatcher::confirm(std::string_view data, const Scratch::Hit& hit,
     const std::size_t limit = last > (cr.multiline ? kMultilineBack : kWindow)
                                   ? last - (cr.multiline ? kMultilineBack : kWindow)
                                   : 0;
-    int lines = cr.multiline ? kMultilineLines : 0;
+    int lines = cr.lines_back;
     while (begin > limit) {
       if (data[begin - 1] == '\n' && lines-- == 0) break;
       --begin;
@@ -408,15 +570,31 @@ void HyperscanMatcher::confirm(std::string_view data, const Scratch::Hit& hit,
   std::string_view text = window;
   if (cr.rule->caseless) {
     scratch.folded_.assign(window);
-    for (auto& c : scratch.folded_)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : scratch.folded_) c = ascii_lower(c);
     text = scratch.folded_;
   }
   std::cmatch m;
   const char* from = text.data();
   const char* const stop = text.data() + text.size();
   auto flags = std::regex_constants::match_default;
-  while (from < stop && std::regex_search(from, stop, m, cr.re, flags)) {
+  // The next match at or after `from`: std::regex_search, or with anchors, an anchored match
+  // at each place one of them occurs, in order (the same leftmost match).
+  auto next_match = [&]() {
+    if (cr.anchors.empty()) return std::regex_search(from, stop, m, cr.re, flags);
+    while (from < stop) {
+      const std::string_view rest(from, static_cast<std::size_t>(stop - from));
+      std::size_t at = std::string_view::npos;
+      for (const auto& a : cr.anchors) at = std::min(at, rest.find(a));
+      if (at == std::string_view::npos) return false;
+      from += at;
+      auto f = flags | std::regex_constants::match_continuous;
+      if (from > text.data()) f |= std::regex_constants::match_prev_avail;
+      if (std::regex_search(from, stop, m, cr.re, f)) return true;
+      ++from;
+    }
+    return false;
+  };
+  while (from < stop && next_match()) {
     const char* next = m[0].second > from ? m[0].second : from + 1;
     // The secret group, or (for alternatives) the first later group that took part.
     std::size_t g = static_cast<std::size_t>(cr.rule->secret_group);
@@ -432,7 +610,8 @@ void HyperscanMatcher::confirm(std::string_view data, const Scratch::Hit& hit,
           if (close != std::string_view::npos && close - stop_at < 128) se = close + 5;
         }
       }
-      if (!allowed(cr, data, sb, se, window)) {
+      const bool own_prefix = m[g].first != m[0].first;
+      if (!allowed(cr, data, sb, se, own_prefix)) {
         Finding f;
         f.rule_id = cr.rule->id;
         f.description = cr.rule->description;
@@ -449,13 +628,16 @@ void HyperscanMatcher::confirm(std::string_view data, const Scratch::Hit& hit,
   }
 }
 
-// True when the candidate data[begin, end) is not a finding.
+// True when the candidate data[begin, end) is not a finding. `own_prefix`: the rule's pattern
+// matched context right before the secret (`bot` in a Telegram URL, a `NAME=`), so the byte
+// before it may be a letter.
 bool HyperscanMatcher::allowed(const CompiledRule& cr, std::string_view data, std::size_t begin,
-                               std::size_t end, std::string_view window) const {
-  (void)window;
+                               std::size_t end, bool own_prefix) const {
   const std::string_view secret = data.substr(begin, end - begin);
   // Part of a longer word: not this token.
-  if (begin > 0 && is_alnum(secret.front()) && is_alnum(data[begin - 1])) return true;
+  if (!own_prefix && begin > 0 && is_alnum(secret.front()) && is_alnum(data[begin - 1])) {
+    return true;
+  }
   if (end < data.size() && is_alnum(secret.back()) && is_alnum(data[end])) return true;
   if (cr.rule->min_entropy > 0) {
     // A short secret cannot reach a high per-character entropy: ask for what its length allows.

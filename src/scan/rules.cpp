@@ -77,7 +77,14 @@ Rule token_rule(std::string id, std::string description, Severity severity, std:
 }
 
 std::string_view assignment_operator() {
-  return R"([A-Za-z0-9_.\-]{0,24}["']?\]?[ \t]*(?:=|:=|:|=>)[ \t]*["'`]?)";
+  // After the name's tail, one of:
+  //  - an optional quote and `]`, an optional type annotation (`: string`, `: &str`), then
+  //    = := : => ||= ??=, then an optional fallback expression (`process.env.X || `,
+  //    `os.getenv("X") or `) and an optional quote;
+  //  - a quoted name, a comma and a quoted value: setdefault("NAME", "value"), get("NAME", "v");
+  //  - the end of the line and a `value:` key on the next one (render.yaml / Kubernetes env
+  //    lists: `- key: NAME` then `  value: ...`).
+  return R"([A-Za-z0-9_.\-]{0,24}(?:["']?\]?[ \t]*(?::[ \t]*&?[A-Za-z][A-Za-z0-9_<>]{0,15}[ \t]*)?(?:=|:=|:|=>|\|\|=|\?\?=)[ \t]*(?:[A-Za-z_$][A-Za-z0-9_.$\[\]'"()]{0,80}[ \t]*(?:\|\||\?\?|[ \t]or)[ \t]*)?|["'][ \t]*,[ \t]*|["']?[ \t]*\r?\n[ \t]*-?[ \t]*value[ \t]*:[ \t]*)["'`]?)";
 }
 
 Rule assignment_rule(std::string id, std::string description, Severity severity, std::string name,

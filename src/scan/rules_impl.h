@@ -2,6 +2,8 @@
 // confirm a candidate secret, path globs and fingerprints. Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,8 +25,10 @@ Rule token_rule(std::string id, std::string description, Severity severity, std:
 
 // A rule for `NAME = value` where `name` (a regex, matched caseless) gives the context and
 // `value` (a regex) is the secret: NAME, then up to 24 more name characters, an optional quote
-// (and `]`, as in $config['key']),
-// one of = : := =>, and an optional opening quote.
+// (and `]`, as in $config['key']), an optional type annotation (`: string`), one of
+// = : := => ||= ??=, an optional fallback (`process.env.X || `), and an optional opening quote;
+// or `"NAME", "value"` (setdefault, get with a default); or `NAME` at the end of a line and
+// `value: ...` on the next (render.yaml env lists).
 Rule assignment_rule(std::string id, std::string description, Severity severity, std::string name,
                      std::string value, std::vector<std::string> keywords,
                      std::vector<std::string> tags, double min_entropy = 3.0);
@@ -47,6 +51,26 @@ bool glob_match(std::string_view pattern, std::string_view path);
 
 // The line holds an inline `gantry:allow` marker.
 bool has_inline_allow(std::string_view line);
+
+// The compiled-rules cache (db_cache.cpp). One compiled pattern as the cache key sees it.
+struct DbCacheEntry {
+  std::string id;
+  std::string pattern;  // as given to Hyperscan
+  unsigned flags = 0;
+};
+
+// Hex hash of the entries in order, the Hyperscan version and this CPU's platform; "" on error.
+std::string db_cache_key(const std::vector<DbCacheEntry>& entries);
+
+// $XDG_CACHE_HOME/gantry/scan-<key>.hsdb (default ~/.cache/gantry); "" when GANTRY_SCAN_CACHE=off
+// or there is no cache folder.
+std::string db_cache_path(std::string_view key);
+
+// The file's bytes; nullopt when it is missing or unreadable.
+std::optional<std::string> db_cache_read(const std::string& path);
+
+// Temp file (0600) + fsync + rename, creating the folder; false (and no file) on any failure.
+bool db_cache_write(const std::string& path, std::string_view bytes);
 
 // "rule_id:path:" + the first 16 hex digits of sha256(secret).
 std::string fingerprint(std::string_view rule_id, std::string_view path, std::string_view secret);

@@ -29,8 +29,14 @@ void chat_rules(std::vector<Rule>& r) {
       assignment_rule("discord-bot-token", "Discord bot token", S::High, R"(discord)",
                       R"([A-Za-z0-9_\-]{24,28}\.[A-Za-z0-9_\-]{6,7}\.[A-Za-z0-9_\-]{27,40})",
                       {"discord"}, {"chat", "discord"}));
-  r.push_back(token_rule("telegram-bot-token", "Telegram bot token", S::High,
-                         R"([0-9]{8,10}:AA[A-Za-z0-9_\-]{33})", {":aa"}, {"chat", "telegram"}));
+  {
+    // Also inside a Bot API URL: https://api.telegram.org/bot<token>/sendMessage.
+    Rule t =
+        token_rule("telegram-bot-token", "Telegram bot token", S::High,
+                   R"((?:/bot)?([0-9]{8,10}:AA[A-Za-z0-9_\-]{33}))", {":aa"}, {"chat", "telegram"});
+    t.secret_group = 1;
+    r.push_back(std::move(t));
+  }
   r.push_back(token_rule(
       "teams-webhook-url", "Microsoft Teams incoming webhook URL", S::High,
       R"(https://(?:[A-Za-z0-9\-]{1,63}\.webhook\.office\.com/webhookb2|outlook\.office\.com/webhook)/[A-Za-z0-9@/\-]{40,300})",

@@ -98,6 +98,10 @@ class Matcher {
   virtual bool path_allowed(std::string_view path) const = 0;
 
   virtual const ScanConfig& config() const = 0;
+
+  // True when compile() loaded the Hyperscan database from the compiled-rules cache
+  // ($XDG_CACHE_HOME/gantry/scan-<key>.hsdb) instead of compiling it.
+  virtual bool from_cache() const { return false; }
 };
 
 // Shannon entropy of s in bits per character.

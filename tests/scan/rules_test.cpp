@@ -742,6 +742,138 @@ TEST(BuiltinRules, OlderAndOtherFormsOfSomeRulesFire) {
   }
 }
 
+// The ids of the findings in text, in order.
+std::vector<std::string> rule_ids(std::string_view text, std::string_view path = "config.env") {
+  std::vector<std::string> ids;
+  for (const auto& f : scan(text, path)) ids.push_back(f.rule_id);
+  return ids;
+}
+
+// One finding of `rule` whose secret is `secret`, and nothing else.
+void expect_one(std::string_view text, const std::string& rule, const std::string& secret,
+                std::string_view path = "config.env") {
+  const auto found = scan(text, path);
+  ASSERT_EQ(found.size(), 1u) << text;
+  EXPECT_EQ(found[0].rule_id, rule) << text;
+  EXPECT_EQ(found[0].secret, secret) << text;
+}
+
+TEST(BuiltinRules, TypeScriptTypeAnnotatedConstantsFire) {
+  const std::string generic = fake(t::kAlnum, 28);
+  const std::string dd = fake(t::kHex, 32);
+  const std::string azure = fake(t::kB64, 86) + "==";
+  expect_one("export const SESSION_SECRET: string = \"" + generic + "\";\n",
+             "generic-secret-assignment", generic, "src/config.ts");
+  expect_one("export const DATADOG_API_KEY: string = '" + dd + "';\n", "datadog-api-key", dd,
+             "src/config.ts");
+  expect_one("export const AZURE_STORAGE_KEY: string = \"" + azure + "\";\n", "azure-storage-key",
+             azure, "src/config.ts");
+  // References and non-secret literals with a type annotation stay quiet.
+  for (const std::string& line : std::vector<std::string>{
+           "export const SESSION_SECRET: string = process.env.SESSION_SECRET ?? \"\";",
+           "export const API_TOKEN: string = getTokenFrom(vault2);",
+           "export const DATADOG_API_KEY: string = \"<your-datadog-key>\";",
+           "const tokenHeader: string = \"X-Auth-Token\";",
+       }) {
+    EXPECT_TRUE(rule_ids(line + "\n", "src/config.ts").empty()) << line;
+  }
+}
+
+TEST(BuiltinRules, FallbackAssignmentsFire) {
+  const std::string generic = fake(t::kAlnum, 30);
+  const std::string aws = fake(t::kB64, 40);
+  const std::string heroku = uuid();
+  const std::string cohere = fake(t::kAlnum, 40);
+  expect_one("process.env.API_TOKEN = process.env.API_TOKEN || '" + generic + "';\n",
+             "generic-secret-assignment", generic, "server.js");
+  expect_one("ENV['HEROKU_API_KEY'] ||= '" + heroku + "'\n", "heroku-api-key", heroku,
+             "config/boot.rb");
+  expect_one("os.environ.setdefault(\"AWS_SECRET_KEY\", \"" + aws + "\")\n",
+             "aws-secret-access-key", aws, "settings.py");
+  expect_one("COHERE_API_KEY = os.environ.get(\"COHERE_API_KEY\") or \"" + cohere + "\"\n",
+             "cohere-api-key", cohere, "settings.py");
+  for (const std::string& line : std::vector<std::string>{
+           "process.env.API_TOKEN = process.env.API_TOKEN || '';",
+           "process.env.API_TOKEN = process.env.API_TOKEN || 'changeme';",
+           "ENV['API_TOKEN'] ||= ENV.fetch('LEGACY_API_TOKEN')",
+           "os.environ.setdefault(\"API_TOKEN\", \"your-api-token-here\")",
+           "password = config.get(\"password\", None)",
+           "token = os.environ[\"API_TOKEN_VALUE_2\"]",
+       }) {
+    EXPECT_TRUE(rule_ids(line + "\n", "app.py").empty()) << line;
+  }
+}
+
+TEST(BuiltinRules, EnvListValueOnTheNextLineFires) {
+  const std::string cf = fake(t::kAlnum, 40);
+  const std::string pw = fake(t::kAlnum, 24);
+  expect_one(
+      "services:\n  - type: web\n    envVars:\n      - key: CLOUDFLARE_API_TOKEN\n"
+      "        value: " +
+          cf + "\n",
+      "cloudflare-api-token", cf, "render.yaml");
+  expect_one("env:\n  - name: DB_PASSWORD\n    value: \"" + pw + "\"\n",
+             "generic-secret-assignment", pw, "k8s/deploy.yaml");
+  for (const std::string& text : std::vector<std::string>{
+           "envVars:\n  - key: CLOUDFLARE_API_TOKEN\n    sync: false\n",
+           "envVars:\n  - key: DB_PASSWORD\n    fromDatabase:\n      name: db\n",
+           "envVars:\n  - key: API_TOKEN\n    value: ${API_TOKEN}\n",
+           "envVars:\n  - key: LOG_LEVEL\n    value: " + fake(t::kAlnum, 24) + "\n",
+       }) {
+    EXPECT_TRUE(rule_ids(text, "render.yaml").empty()) << text;
+  }
+}
+
+TEST(BuiltinRules, IndentedPrivateKeyBlocksFire) {
+  const std::string kind =
+      "RSA PRIVATE"
+      " KEY";
+  auto block = [&](const std::string& indent, const std::string& body) {
+    return "-----BEGIN " + kind + "-----\n" + indent + body + "\n" + indent + fake(t::kB64, 64) +
+           "\n" + indent + "-----END " + kind + "-----";
+  };
+  const std::string tf = block("    ", fake(t::kB64, 64));
+  expect_one("resource \"tls_cert\" \"x\" {\n  private_key = <<-EOT\n    " + tf + "\n  EOT\n}\n",
+             "private-key", tf, "main.tf");
+  const std::string yaml = block("    ", fake(t::kB64, 64));
+  expect_one("tls:\n  key: |\n    " + yaml + "\n", "private-key", yaml, "values.yaml");
+  const std::string pub =
+      "-----BEGIN PUBLIC"
+      " KEY-----\n    " +
+      fake(t::kB64, 64) +
+      "\n    -----END PUBLIC"
+      " KEY-----\n";
+  EXPECT_TRUE(rule_ids("  key: |\n    " + pub, "values.yaml").empty());
+  EXPECT_TRUE(rule_ids("  key: |\n    " + block("    ", "...") + "\n", "values.yaml").empty());
+}
+
+TEST(BuiltinRules, BasicCredentialsInAStringConstantFire) {
+  const std::string b64 = t::base64("svc-deploy:" + fake(t::kAlnum, 20));
+  expect_one("    private static final String AUTH_HEADER = \"Basic " + b64 + "\";\n",
+             "basic-auth-header", b64, "Client.java");
+  for (const std::string& line : std::vector<std::string>{
+           "    static final String AUTH_HEADER = \"Basic " + t::base64("no-colon-in-here-at-all") +
+               "\";",
+           "    static final String HELP = \"Basic authentication\";",
+           "    String header = \"Basic \" + encode(user, password);",
+       }) {
+    EXPECT_TRUE(rule_ids(line + "\n", "Client.java").empty()) << line;
+  }
+}
+
+TEST(BuiltinRules, TelegramTokenInABotApiUrlFires) {
+  const std::string token = fake(t::kDigits, 10) + ":AA" + fake(t::kB64Url, 33);
+  expect_one("curl -s \"https://api.telegram.org/bot" + token + "/sendMessage?chat_id=1\"\n",
+             "telegram-bot-token", token, "notify.sh");
+  for (const std::string& line : std::vector<std::string>{
+           "curl -s \"https://api.telegram.org/bot${TELEGRAM_BOT_TOKEN}/sendMessage\"",
+           "url = \"https://api.telegram.org/bot<token>/sendMessage\"",
+           "id9" + token,  // glued to a longer word: not a token
+       }) {
+    EXPECT_TRUE(rule_ids(line + "\n", "notify.sh").empty()) << line;
+  }
+}
+
 TEST(BuiltinRules, SeverityNamesRoundTrip) {
   for (auto s : {Severity::Low, Severity::Medium, Severity::High, Severity::Critical}) {
     EXPECT_EQ(parse_severity(severity_name(s)), s);
