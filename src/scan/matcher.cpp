@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -50,6 +51,11 @@ class Matcher::Scratch {
 };
 
 namespace {
+
+using detail::exact_literal;
+using detail::fold_pattern;
+using detail::leading_literals;
+using detail::widen_repeats;
 
 constexpr std::size_t kWindow = 2048;         // bytes of a line around a hit that are confirmed
 constexpr std::size_t kMultilineBack = 4096;  // a multi-line rule looks this far back
@@ -122,155 +128,6 @@ bool contains_caseless(std::string_view hay, std::string_view needle) {
   return false;
 }
 
-// A caseless rule is confirmed on a lowercased copy of the window with a lowercased pattern:
-// libstdc++'s std::regex::icase looks up the locale for every character and is ~10x slower.
-std::string fold_pattern(std::string_view pattern) {
-  std::string out;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i] == '\\' && i + 1 < pattern.size()) {
-      out += pattern[i];
-      out += pattern[++i];  // \S, \D, \W keep their meaning
-    } else {
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(pattern[i])));
-    }
-  }
-  return out;
-}
-
-// The pattern Hyperscan gets: every bounded repeat {m,n} widened to {m,}. Large bounded repeats
-// make Hyperscan's compile slow (hundreds of ms per rule); the wider pattern finds a superset of
-// the hits and std::regex confirms with the exact bounds, on the same line.
-std::string widen_repeats(std::string_view pattern) {
-  std::string out;
-  bool in_class = false;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    const char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
-      out += c;
-      out += pattern[++i];
-      continue;
-    }
-    if (in_class) {
-      if (c == ']') in_class = false;
-      out += c;
-      continue;
-    }
-    if (c == '[') {
-      in_class = true;
-      out += c;
-      // A ']' first in the class (or after '^') is a literal.
-      if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
-      if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
-      continue;
-    }
-    if (c == '{') {
-      const auto close = pattern.find('}', i);
-      const auto comma = pattern.find(',', i);
-      if (close != std::string_view::npos && comma != std::string_view::npos && comma < close &&
-          comma > i + 1 && close > comma + 1 &&
-          pattern.substr(i + 1, comma - i - 1).find_first_not_of("0123456789") ==
-              std::string_view::npos &&
-          pattern.substr(comma + 1, close - comma - 1).find_first_not_of("0123456789") ==
-              std::string_view::npos) {
-        out.append(pattern.substr(i, comma - i + 1)).append("}");
-        i = close;
-        continue;
-      }
-    }
-    out += c;
-  }
-  return out;
-}
-
-// Top-level alternatives of `pattern` (split on `|` outside groups and classes).
-std::vector<std::string_view> top_level_branches(std::string_view pattern) {
-  std::vector<std::string_view> out;
-  int depth = 0;
-  bool in_class = false;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    const char c = pattern[i];
-    if (c == '\\') {
-      ++i;
-    } else if (in_class) {
-      in_class = c != ']';
-    } else if (c == '[') {
-      in_class = true;
-      if (i + 1 < pattern.size() && pattern[i + 1] == '^') ++i;
-      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;
-    } else if (c == '(') {
-      ++depth;
-    } else if (c == ')') {
-      --depth;
-    } else if (c == '|' && depth == 0) {
-      out.push_back(pattern.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  out.push_back(pattern.substr(start));
-  return out;
-}
-
-// Literals one of which every match of `pattern` starts with (at least 2 characters each), or
-// nothing when that cannot be read off the pattern. Confirmation runs std::regex only where one
-// of them occurs: libstdc++'s regex_search tries every position of the window, which costs most
-// for rules that start with a long alternation of names.
-bool leading_literals(std::string_view pattern, std::vector<std::string>& out, int depth = 0) {
-  if (depth > 4) return false;
-  static constexpr std::string_view kMeta = "\\^$.|?*+()[]{}";
-  for (std::string_view branch : top_level_branches(pattern)) {
-    if (branch.rfind("(?:", 0) == 0) {
-      // A group first: its own alternatives, unless the group is optional or repeated.
-      int d = 0;
-      std::size_t close = std::string_view::npos;
-      bool in_class = false;
-      for (std::size_t i = 0; i < branch.size(); ++i) {
-        const char c = branch[i];
-        if (c == '\\') {
-          ++i;
-        } else if (in_class) {
-          in_class = c != ']';
-        } else if (c == '[') {
-          in_class = true;
-        } else if (c == '(') {
-          ++d;
-        } else if (c == ')' && --d == 0) {
-          close = i;
-          break;
-        }
-      }
-      if (close == std::string_view::npos) return false;
-      if (close + 1 < branch.size() &&
-          std::string_view("?*{").find(branch[close + 1]) != std::string_view::npos) {
-        return false;
-      }
-      if (!leading_literals(branch.substr(3, close - 3), out, depth + 1)) return false;
-      continue;
-    }
-    std::string lit;
-    std::size_t i = 0;
-    for (; i < branch.size(); ++i) {
-      const char c = branch[i];
-      if (c == '\\' && i + 1 < branch.size() &&
-          !std::isalnum(static_cast<unsigned char>(branch[i + 1]))) {
-        lit += branch[++i];
-      } else if (kMeta.find(c) == std::string_view::npos) {
-        lit += c;
-      } else {
-        break;
-      }
-    }
-    // A quantifier applies to the last literal character: it may be absent.
-    if (i < branch.size() && std::string_view("?*{").find(branch[i]) != std::string_view::npos &&
-        !lit.empty()) {
-      lit.pop_back();
-    }
-    if (lit.size() < 2) return false;
-    out.push_back(std::move(lit));
-  }
-  return true;
-}
-
 struct CompiledRule {
   const Rule* rule = nullptr;
   std::regex re;  // on lowercased text when rule->caseless
@@ -339,7 +196,8 @@ class HyperscanMatcher final : public Matcher {
   ScanConfig config_;
   std::vector<CompiledRule> rules_;
   std::vector<std::regex> allow_values_;
-  std::vector<std::string> stopwords_;  // lowercase
+  std::vector<std::string> allow_exact_;  // allowlist regexes that are one escaped literal
+  std::vector<std::string> stopwords_;    // lowercase
   hs_database_t* db_ = nullptr;
   hs_scratch_t* proto_ = nullptr;
   bool from_cache_ = false;
@@ -381,7 +239,13 @@ Status HyperscanMatcher::build() {
     rules_.push_back(std::move(cr));
   }
   try {
-    for (const auto& v : config_.allowlist.values) allow_values_.emplace_back(v);
+    for (const auto& v : config_.allowlist.values) {
+      if (auto lit = exact_literal(v)) {
+        allow_exact_.push_back(std::move(*lit));
+      } else {
+        allow_values_.emplace_back(v);
+      }
+    }
   } catch (const std::regex_error& e) {
     return make_error(ErrorCode::Invalid, "allowlist: invalid regex: " + std::string(e.what()));
   }
@@ -650,6 +514,9 @@ bool HyperscanMatcher::allowed(const CompiledRule& cr, std::string_view data, st
   while (after_end < data.size() && after_end - end < 64 && data[after_end] != '\n') ++after_end;
   if (!detail::passes_rule_check(cr.rule->id, secret, data.substr(end, after_end - end))) {
     return true;
+  }
+  for (const auto& lit : allow_exact_) {
+    if (secret == lit) return true;
   }
   const std::string s(secret);
   for (const auto& re : allow_values_) {

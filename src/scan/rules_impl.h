@@ -52,6 +52,24 @@ bool glob_match(std::string_view pattern, std::string_view path);
 // The line holds an inline `gantry:allow` marker.
 bool has_inline_allow(std::string_view line);
 
+// Pattern text (pattern_text.cpp). A caseless rule's pattern lowercased outside escapes: the
+// matcher confirms on a lowercased window, as std::regex::icase is ~10x slower.
+std::string fold_pattern(std::string_view pattern);
+
+// Every bounded repeat {m,n} widened to {m,}: what Hyperscan compiles (large bounded repeats make
+// its compile slow); std::regex confirms with the exact bounds.
+std::string widen_repeats(std::string_view pattern);
+
+// Appends literals (2+ characters) one of which every match of `pattern` starts with; false
+// when that cannot be read off the pattern. Confirmation runs std::regex only where one occurs:
+// libstdc++'s regex_search tries every position, which costs most for rules that start with a
+// long alternation of names.
+bool leading_literals(std::string_view pattern, std::vector<std::string>& out);
+
+// The literal an allowlist regex `^...$` stands for when it holds only literal and escaped
+// characters (the documentation examples), so a string compare can replace it.
+std::optional<std::string> exact_literal(std::string_view re);
+
 // The compiled-rules cache (db_cache.cpp). One compiled pattern as the cache key sees it.
 struct DbCacheEntry {
   std::string id;

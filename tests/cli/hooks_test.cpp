@@ -12,13 +12,13 @@
 
 #include "e2e/run_gantry.h"
 #include "scan/fake_secrets.h"
+#include "support/shell.h"
 
 namespace gantry::testing {
 namespace {
 
 void write(const std::string& path, const std::string& content) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path, std::ios::binary) << content;
+  write_file_in_place(path, content);
 }
 
 std::string slurp(const std::string& path) {
@@ -36,20 +36,7 @@ std::string github_token() {
 // Runs a shell command in dir with git isolated from the machine's configuration; returns the
 // exit status and, in *out, stdout and stderr together.
 int sh(const std::string& dir, const std::string& cmd, std::string* out = nullptr) {
-  const std::string full = "cd '" + dir + "' && export GIT_CONFIG_NOSYSTEM=1 HOME='" + dir +
-                           "' GIT_AUTHOR_NAME=Ada GIT_AUTHOR_EMAIL=ada@example.com "
-                           "GIT_COMMITTER_NAME=Ada GIT_COMMITTER_EMAIL=ada@example.com "
-                           "NO_COLOR=1 && (" +
-                           cmd + ") 2>&1 </dev/null";
-  FILE* p = ::popen(full.c_str(), "r");
-  if (!p) return -1;
-  std::string text;
-  std::array<char, 4096> buf;
-  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;)
-    text.append(buf.data(), n);
-  const int status = ::pclose(p);
-  if (out) *out = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return shell_in(dir, cmd, out);
 }
 
 std::string commit_count(const std::string& repo) {

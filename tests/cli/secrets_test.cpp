@@ -28,66 +28,11 @@ using nlohmann::json;
 RunResult run(const std::vector<std::string>& args, const std::string& input = "",
               const std::optional<std::string>& master_key = std::nullopt,
               const std::string& cwd = {}) {
-  int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 ||
-      ::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    return {};
-  }
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(in_pipe[0], 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(err_pipe[1], 2);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
-    if (master_key) {
-      ::setenv("GANTRY_MASTER_KEY", master_key->c_str(), 1);
-    } else {
-      ::unsetenv("GANTRY_MASTER_KEY");
-    }
-    ::setenv("NO_COLOR", "1", 1);
-    std::vector<std::string> copy = args;
-    std::string bin = GANTRY_BINARY;
-    std::vector<char*> argv = {bin.data()};
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
-  ::close(in_pipe[0]);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  // Small inputs: the pipe holds them whole, so writing first cannot block on our reading. A
-  // child that exits before reading must not kill the test with SIGPIPE.
-  ::signal(SIGPIPE, SIG_IGN);
-  std::size_t off = 0;
-  while (off < input.size()) {
-    const ssize_t n = ::write(in_pipe[1], input.data() + off, input.size() - off);
-    if (n <= 0) break;
-    off += static_cast<std::size_t>(n);
-  }
-  ::close(in_pipe[1]);
-  RunResult r;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  int open = 2;
-  char buf[65536];
-  while (open > 0) {
-    if (::poll(fds, 2, -1) < 0) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) {
-        (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
-      } else {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open;
-      }
-    }
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  RunOptions options;
+  options.cwd = cwd;
+  options.input = input;
+  options.env = {{"GANTRY_MASTER_KEY", master_key}};
+  return run_gantry(args, options);
 }
 
 std::string read_all(const std::string& path) {

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gantry::testing {
@@ -22,14 +24,31 @@ struct RunResult {
   std::string err;
 };
 
-inline RunResult run_gantry(const std::vector<std::string>& args, const std::string& cwd = {}) {
-  int out_pipe[2], err_pipe[2];
+// How to run it: the working directory, what to write to its stdin (a pipe; without input,
+// stdin is inherited), and variables to set or (nullopt) unset in its environment.
+struct RunOptions {
+  std::string cwd;
+  std::optional<std::string> input;
+  std::vector<std::pair<std::string, std::optional<std::string>>> env;
+};
+
+inline RunResult run_gantry(const std::vector<std::string>& args, const RunOptions& options) {
+  int in_pipe[2] = {-1, -1}, out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) return {};
+  if (options.input && ::pipe2(in_pipe, O_CLOEXEC) != 0) return {};
   const pid_t pid = ::fork();
   if (pid == 0) {
+    if (options.input) ::dup2(in_pipe[0], 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(127);
+    for (const auto& [name, value] : options.env) {
+      if (value) {
+        ::setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
     std::vector<char*> argv;
     std::string bin = GANTRY_BINARY;
     argv.push_back(bin.data());
@@ -42,6 +61,20 @@ inline RunResult run_gantry(const std::vector<std::string>& args, const std::str
   }
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
+  if (options.input) {
+    ::close(in_pipe[0]);
+    // Small inputs: the pipe holds them whole, so writing first cannot block on our reading. A
+    // child that exits before reading must not kill the test with SIGPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
+    std::size_t off = 0;
+    while (off < options.input->size()) {
+      const ssize_t n =
+          ::write(in_pipe[1], options.input->data() + off, options.input->size() - off);
+      if (n <= 0) break;
+      off += static_cast<std::size_t>(n);
+    }
+    ::close(in_pipe[1]);
+  }
   RunResult r;
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open = 2;
@@ -64,6 +97,12 @@ inline RunResult run_gantry(const std::vector<std::string>& args, const std::str
   ::waitpid(pid, &status, 0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+inline RunResult run_gantry(const std::vector<std::string>& args, const std::string& cwd = {}) {
+  RunOptions options;
+  options.cwd = cwd;
+  return run_gantry(args, options);
 }
 
 // A port free on every address right now (bound to 0.0.0.0:0, read, closed), for a service's

@@ -259,5 +259,28 @@ TEST(Matcher, NoRulesMatchNothing) {
   EXPECT_TRUE(out.empty());
 }
 
+TEST(Matcher, RuleStartingWithAlternativeNamesFindsEveryMatchInOrder) {
+  ScanConfig config = default_config();
+  Rule r;
+  r.id = "acme-key";
+  r.description = "Acme key";
+  r.pattern = "(?:acme|widgetco)_(?:live|test)_([0-9]{8})";
+  r.caseless = true;
+  r.secret_group = 1;
+  r.tags = {"custom"};
+  config.rules = {r};
+  auto m = Matcher::compile(config);
+  ASSERT_TRUE(m.ok());
+  const std::string a = t::fake(t::kDigits, 8), b = t::fake(t::kDigits, 8);
+  const std::string text = "x = WIDGETCO_LIVE_" + a + " and acme_test_" + b + " and acme_x_1\n";
+  auto scratch = (*m)->make_scratch();
+  std::vector<Finding> out;
+  (*m)->scan(text, "a.txt", *scratch, out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].secret, a);
+  EXPECT_EQ(out[1].secret, b);
+  EXPECT_LT(out[0].column, out[1].column);
+}
+
 }  // namespace
 }  // namespace gantry::scan
