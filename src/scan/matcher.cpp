@@ -136,7 +136,22 @@ struct CompiledRule {
   bool generic = false;              // loses to a specific rule on the same secret
   int lines_back = 0;                // lines before the hit's line a match can start on
   std::vector<std::string> anchors;  // every match starts with one (lowercase when caseless)
+  bool assignment = false;           // a NAME-then-value rule (detail::assignment_rule)
 };
+
+// The quoted pair form of an assignment ("NAME", "value": setdefault, get with a default) names
+// an identifier. A string of words that ends in a secret-like word ("PyPI API token", "...")
+// in a table of strings is no assignment: true for that one.
+bool pair_of_words(std::string_view data, std::size_t match_begin, std::string_view between) {
+  if (between.find(',') == std::string_view::npos) return false;
+  std::size_t i = match_begin;
+  auto ident = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  };
+  while (i > 0 && ident(data[i - 1])) --i;
+  return i == 0 || (data[i - 1] != '"' && data[i - 1] != '\'');
+}
 
 char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
@@ -226,6 +241,7 @@ Status HyperscanMatcher::build() {
                    rule.pattern.find("\\r") != std::string::npos;
     cr.generic = std::find(rule.tags.begin(), rule.tags.end(), "generic") != rule.tags.end();
     // An assignment's value sits on the name's line or the next one (render.yaml `value:`).
+    cr.assignment = rule.pattern.find(detail::assignment_operator()) != std::string::npos;
     cr.lines_back = !cr.multiline ? 0
                     : rule.pattern.find(detail::assignment_operator()) != std::string::npos
                         ? 1
@@ -475,7 +491,10 @@ void HyperscanMatcher::confirm(std::string_view data, const Scratch::Hit& hit,
         }
       }
       const bool own_prefix = m[g].first != m[0].first;
-      if (!allowed(cr, data, sb, se, own_prefix)) {
+      const std::size_t mb = begin + static_cast<std::size_t>(m[0].first - text.data());
+      const bool words =
+          cr.assignment && pair_of_words(data, mb, data.substr(mb, sb > mb ? sb - mb : 0));
+      if (!words && !allowed(cr, data, sb, se, own_prefix)) {
         Finding f;
         f.rule_id = cr.rule->id;
         f.description = cr.rule->description;

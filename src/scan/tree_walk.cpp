@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <climits>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -20,6 +22,8 @@
 #include <mutex>
 #include <thread>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "core/strings.h"
 #include "scan/gitignore.h"
@@ -37,11 +41,22 @@ constexpr std::size_t kSniffBytes = 8192;  // a NUL in here marks the file binar
 constexpr std::size_t kBatchFiles = 16;    // files per work item: small enough to spread a
                                            // big folder over the threads
 constexpr int kMaxOpenDirs = 256;          // folders kept open for their queued files
+constexpr std::size_t kDirBufferBytes = 32 * 1024;  // getdents64 buffer: hundreds of entries
+
+// The kernel's getdents64 record (glibc has no wrapper type for the raw call).
+struct LinuxDirent64 {
+  std::uint64_t d_ino;
+  std::int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[1];
+};
 
 // An open folder shared by the queued batches of its files, which open relative to it: a
 // one-component lookup instead of the whole path (path lookups were ~8% of a scan's CPU).
 class DirHandle {
  public:
+  // Takes ownership of fd.
   DirHandle(int fd, std::atomic<int>& open) : fd_(fd), open_(open) { ++open_; }
   ~DirHandle() {
     ::close(fd_);
@@ -154,8 +169,9 @@ class TreeWalker {
   struct Worker {
     explicit Worker(const Matcher& m) : scratch(m.make_scratch()) {}
     std::unique_ptr<Matcher::Scratch, void (*)(Matcher::Scratch*)> scratch;
-    std::unique_ptr<char[]> buffer;  // reused for every small file this thread reads
-    std::size_t capacity = 0;
+    std::unique_ptr<char[]> buffer{new char[kMmapFromBytes]};       // every file's first 128 KiB
+    std::unique_ptr<char[]> dir_buffer{new char[kDirBufferBytes]};  // getdents64 records
+    std::vector<std::pair<std::string, unsigned char>> entries;     // a folder's names, d_types
     std::vector<Finding> findings;
     ScanStats stats;
   };
@@ -193,19 +209,40 @@ class TreeWalker {
                             std::make_move_iterator(w.findings.end()));
   }
 
+  // Lists one folder with raw getdents64 on its O_DIRECTORY fd (fdopendir would fstat, fcntl
+  // and dup it): the entry types come with the listing, and so does whether the folder has a
+  // .gitignore, which is read before any entry is judged. Then queues subfolders and batches.
   void list_dir(Worker& w, const WorkItem& item) {
     const std::string full = item.dir.empty() ? root_ : root_ + "/" + item.dir;
     // Below the root, symlinks are never followed; the root itself is what the user named.
     const int nofollow = item.dir.empty() ? 0 : O_NOFOLLOW;
     const int dirfd = ::open(full.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow);
     if (dirfd < 0) return;  // vanished or unreadable: nothing to scan there
-    DIR* d = ::fdopendir(dirfd);
-    if (!d) {
-      ::close(dirfd);
-      return;
+    auto& entries = w.entries;
+    entries.clear();
+    bool has_gitignore = false;
+    for (;;) {
+      const long n = ::syscall(SYS_getdents64, dirfd, w.dir_buffer.get(), kDirBufferBytes);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      for (long off = 0; off < n;) {
+        const auto* e = reinterpret_cast<const LinuxDirent64*>(w.dir_buffer.get() + off);
+        off += e->d_reclen;
+        const std::string_view name = e->d_name;
+        if (name == "." || name == "..") continue;
+        unsigned char type = e->d_type;
+        if (type == DT_UNKNOWN) {  // some file systems leave the type out
+          struct stat st {};
+          if (::fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+          type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+        }
+        // A .gitignore that is a symlink or a folder is not read (as before: O_NOFOLLOW).
+        if (type == DT_REG && name == ".gitignore") has_gitignore = true;
+        entries.emplace_back(name, type);
+      }
     }
     std::shared_ptr<const IgnoreChain> ignore = item.ignore;
-    if (options_.gitignore) {
+    if (options_.gitignore && has_gitignore) {
       std::string text = read_small_file(dirfd, ".gitignore");
       if (!text.empty()) {
         auto file = IgnoreFile::parse(text, item.dir);
@@ -213,24 +250,15 @@ class TreeWalker {
       }
     }
     std::vector<std::string> batch;
-    std::shared_ptr<const DirHandle> folder;
+    std::shared_ptr<const DirHandle> folder;  // owns dirfd once made
     auto push_batch = [&] {
       if (!folder && open_dirs_ < kMaxOpenDirs) {
-        const int fd = ::dup(dirfd);
-        if (fd >= 0) folder = std::make_shared<const DirHandle>(fd, open_dirs_);
+        folder = std::make_shared<const DirHandle>(dirfd, open_dirs_);
       }
       queue_.push(WorkItem{{}, std::move(batch), nullptr, folder});
       batch.clear();
     };
-    while (const dirent* e = ::readdir(d)) {
-      const std::string_view name = e->d_name;
-      if (name == "." || name == "..") continue;
-      unsigned char type = e->d_type;
-      if (type == DT_UNKNOWN) {
-        struct stat st {};
-        if (::fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
-      }
+    for (const auto& [name, type] : entries) {
       if (type == DT_DIR) {
         if (name == ".git") continue;
         std::string rel = join_path(item.dir, name);
@@ -251,10 +279,12 @@ class TreeWalker {
       // Symlinks, sockets, devices: never followed or read.
     }
     if (!batch.empty()) push_batch();
-    ::closedir(d);
+    if (!folder) ::close(dirfd);  // else the last batch holding it closes it
   }
 
   // Opens `name` relative to dirfd (AT_FDCWD: name is a full path); `rel` names it in findings.
+  // No stat for a small file: it is read into the buffer until read() returns 0. Only a file
+  // that fills the buffer (>= 128 KiB) is fstat'ed, then mapped whole or counted as large.
   void scan_file(Worker& w, int dirfd, const std::string& name, const std::string& rel) {
     if (matcher_.path_allowed(rel)) {
       ++w.stats.skipped_ignored;
@@ -264,46 +294,65 @@ class TreeWalker {
       ++w.stats.skipped_binary;
       return;
     }
-    const int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    // O_NONBLOCK: a file swapped for a FIFO since the listing must not hang the open.
+    const int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) return;
+    const std::uint64_t max_bytes = matcher_.config().max_file_bytes;
+    // One byte past the limit tells a too-large file without its size.
+    const auto limit =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kMmapFromBytes, max_bytes + 1));
+    std::size_t got = 0;
+    bool eof = false;
+    while (got < limit) {
+      const ssize_t n = ::read(fd, w.buffer.get() + got, limit - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && got == 0) {  // a folder or a device swapped in: not a file to scan
+        ::close(fd);
+        return;
+      }
+      if (n <= 0) {  // end of file (or it shrank while we read: scan what is there)
+        eof = true;
+        break;
+      }
+      got += static_cast<std::size_t>(n);
+    }
+    if (eof) {
+      ::close(fd);
+      if (got == 0) {
+        ++w.stats.files;
+        return;
+      }
+      scan_data(w, std::string_view(w.buffer.get(), got), rel);
+      return;
+    }
+    if (got > max_bytes) {  // read past the limit (also a file that grew past it)
+      ++w.stats.skipped_large;
+      ::close(fd);
+      return;
+    }
+    // The buffer is full: a big file. Its size decides between large and mmap.
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       ::close(fd);
       return;
     }
     const auto size = static_cast<std::size_t>(st.st_size);
-    if (size > matcher_.config().max_file_bytes) {
+    if (size > max_bytes) {
       ++w.stats.skipped_large;
       ::close(fd);
       return;
     }
-    if (size == 0) {
-      ++w.stats.files;
+    if (size <= got) {  // exactly the buffer's size (or shrank): the buffer holds it all
       ::close(fd);
+      scan_data(w, std::string_view(w.buffer.get(), got), rel);
       return;
     }
-    if (size >= kMmapFromBytes) {
-      void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-      ::close(fd);
-      if (map == MAP_FAILED) return;
-      ::madvise(map, size, MADV_SEQUENTIAL);
-      scan_data(w, std::string_view(static_cast<const char*>(map), size), rel);
-      ::munmap(map, size);
-      return;
-    }
-    if (size > w.capacity) {
-      w.capacity = std::max(size, std::min<std::size_t>(kMmapFromBytes, w.capacity * 2));
-      w.buffer.reset(new char[w.capacity]);
-    }
-    std::size_t got = 0;
-    while (got < size) {
-      const ssize_t n = ::read(fd, w.buffer.get() + got, size - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // shrank while we read: scan what is there
-      got += static_cast<std::size_t>(n);
-    }
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     ::close(fd);
-    scan_data(w, std::string_view(w.buffer.get(), got), rel);
+    if (map == MAP_FAILED) return;
+    ::madvise(map, size, MADV_SEQUENTIAL);
+    scan_data(w, std::string_view(static_cast<const char*>(map), size), rel);
+    ::munmap(map, size);
   }
 
   void scan_data(Worker& w, std::string_view data, const std::string& rel) {

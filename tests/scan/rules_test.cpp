@@ -804,6 +804,17 @@ TEST(BuiltinRules, FallbackAssignmentsFire) {
   }
 }
 
+// Regression: a table of strings, {"pypi-token", "PyPI API token", "pypi-AgEI..."}, read as the
+// pair form ("NAME", "value") because a description ends in "token".
+TEST(BuiltinRules, APairOfStringsIsAnAssignmentOnlyWhenTheFirstIsAName) {
+  const std::string value = fake(t::kAlnum, 30);
+  expect_one("os.environ.setdefault(\"API_TOKEN\", \"" + value + "\")\n",
+             "generic-secret-assignment", value, "settings.py");
+  EXPECT_TRUE(
+      rule_ids("Format{\"pypi\", \"PyPI API token\", \"" + value + "\", 50},\n", "formats.cpp")
+          .empty());
+}
+
 TEST(BuiltinRules, EnvListValueOnTheNextLineFires) {
   const std::string cf = fake(t::kAlnum, 40);
   const std::string pw = fake(t::kAlnum, 24);
