@@ -285,8 +285,8 @@ def report(truths, runs, contenders, sl_tree):
             secs = statistics.median(r["stats"].get("seconds", 0) for r in rs)
             own = f" = {st.get('bytes', 0) / MB / secs:.0f} MB/s" if secs else ""
             print(f"  {'':<11}{'':>7}  gantry's own stats: {st.get('files', '?')} files, {st.get('bytes', 0):,} bytes read, "
-                  f"walk+scan {secs:.3f} s{own} (median); the rest of the wall time, {wall - secs:.3f} s, is start-up "
-                  f"(rule compilation) and output")
+                  f"walk+scan {secs:.3f} s{own} (median); the rest of the wall time, {wall - secs:.3f} s, is process "
+                  f"start, loading the cached rules, report output and exit")
         if "recall_covered" in s:
             print(f"  {'':<11}{'':>7}  secretlint recall over the {s['covered_kinds']} planted kinds it has rules for: "
                   f"{s['recall_covered']:.3f} (over all {len(s['per_kind_total'])} kinds: {s['recall']:.3f})")

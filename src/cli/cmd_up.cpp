@@ -198,9 +198,8 @@ Status check_secret_references(const spec::Spec& spec, daemon::VaultSecrets& vau
     }
   }
   if (problems.empty()) return {};
-  std::string message = "not starting: " + std::to_string(problems.size()) +
-                        " secret reference" + (problems.size() == 1 ? "" : "s") +
-                        " cannot be resolved";
+  std::string message = "not starting: " + std::to_string(problems.size()) + " secret reference" +
+                        (problems.size() == 1 ? "" : "s") + " cannot be resolved";
   for (const auto& p : problems) message += "\n  " + p;
   return make_error(ErrorCode::Invalid, message);
 }
@@ -314,6 +313,7 @@ int run_up(const UpOptions& o) {
                      : copts.base_dir + "/" + spec->event_log.file;
     lopts.max_size = spec->event_log.max_size;
     lopts.keep = spec->event_log.keep;
+    lopts.secret_mask = vault->mask();
     auto started = telemetry::EventLog::start(std::move(lopts));
     if (!started) return fail(started.error());
     event_log = std::move(*started);

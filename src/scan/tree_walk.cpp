@@ -32,7 +32,7 @@
 namespace gantry::scan {
 namespace {
 
-// Files from this size on are mmap'ed; smaller ones are read() into the thread's buffer. Measured
+// Files over this size are mmap'ed; smaller ones are read() into the thread's buffer. Measured
 // on this 2-core machine (warm cache, docs/scan.md "Speed"): read() wins up to ~96 KiB (15 µs vs
 // 21 µs per file at 96 KiB: mmap pays for the mapping, page faults and munmap's TLB flush),
 // they break even at 128 KiB, and mmap wins above (2.6x at 8 MiB: no copy).

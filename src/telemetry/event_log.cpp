@@ -98,6 +98,7 @@ struct EventLog::State {
       std::string chunk;
       for (const auto& e : *batch) {
         std::string line = event_json(e);
+        if (options.secret_mask) options.secret_mask->apply_in_place(line);
         line.push_back('\n');
         // What is in the file plus what waits in chunk: a fresh file fills up from chunk alone.
         const std::uint64_t pending = size + chunk.size();

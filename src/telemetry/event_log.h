@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "core/mask.h"
 #include "core/result.h"
 
 namespace gantry::telemetry {
@@ -20,6 +21,8 @@ struct EventLogOptions {
   std::string file;      // the log; rotated ones are file.1 (newest) .. file.keep
   std::uint64_t max_size = 10 * 1024 * 1024;
   int keep = 5;
+  // Live secret values written as *** (an event stored before its value became a secret).
+  std::shared_ptr<const SecretMask> secret_mask;
 };
 
 class EventLog {

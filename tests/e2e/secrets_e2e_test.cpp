@@ -114,7 +114,9 @@ TEST_F(SecretsE2e, ASecretReachesOnlyTheReplicasEnvironmentAndRotationRollsTheSe
   ASSERT_EQ(rotations["events"].size(), 1u) << rotations.dump();
   EXPECT_EQ(rotations["events"][0]["data"].value("name", ""), "database-url");
   EXPECT_EQ(rotations["events"][0]["data"]["services"], json::array({"api"}));
-  for (const auto& text : {api("/v1/events").dump(), read_file(state() + "/state.db")}) {
+  for (const auto& text :
+       {api("/v1/events").dump(), read_file(state() + "/state.db"),
+        read_file(state() + "/events.jsonl"), read_file(state() + "/daemon.log")}) {
     EXPECT_EQ(text.find(v1), std::string::npos);
     EXPECT_EQ(text.find(v2), std::string::npos);
   }

@@ -131,6 +131,75 @@ TEST(ScanTree, SkipsFilesOverTheSizeLimitAndMapsLargeOnes) {
   EXPECT_EQ(r2->stats.skipped_large, 1u);
 }
 
+// The walker learns a file's size by reading it (no stat below 128 KiB): the limit is exact on
+// both sides of the read buffer's size, and a file exactly the buffer's size is read whole.
+TEST(ScanTree, SizeLimitIsExactWithoutAStatAndAtTheBufferBoundary) {
+  TempDir dir("gantry-walk");
+  const std::string key = "key: " + github_token() + "\n";
+  auto text_of = [&](std::size_t size) {  // `size` bytes of text ending in the key
+    std::string s(size - key.size(), 'x');
+    for (std::size_t i = 79; i < s.size(); i += 80) s[i] = '\n';
+    s.back() = '\n';
+    return s + key;
+  };
+  write(dir / "at_limit.txt", text_of(1000));
+  write(dir / "over_limit.txt", text_of(1001));
+  ScanConfig small_limit = default_config();
+  small_limit.max_file_bytes = 1000;
+  auto limited = compile(small_limit);
+  ASSERT_TRUE(limited);
+  auto r = scan_tree(*limited, dir.path());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(paths_of(*r), (std::vector<std::string>{"at_limit.txt"}));
+  EXPECT_EQ(r->stats.skipped_large, 1u);
+  EXPECT_EQ(r->stats.files, 1u);
+  EXPECT_EQ(r->stats.bytes, 1000u);
+
+  TempDir big("gantry-walk");
+  write(big / "buffer_size.txt", text_of(128 * 1024));
+  write(big / "mapped.txt", text_of(200 * 1024));
+  write(big / "too_big.txt", text_of(200 * 1024 + 1));
+  write(big / "empty.txt", "");
+  ScanConfig mid_limit = default_config();
+  mid_limit.max_file_bytes = 200 * 1024;
+  auto mid = compile(mid_limit);
+  ASSERT_TRUE(mid);
+  auto r2 = scan_tree(*mid, big.path());
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(paths_of(*r2), (std::vector<std::string>{"buffer_size.txt", "mapped.txt"}));
+  EXPECT_EQ(r2->stats.skipped_large, 1u);
+  EXPECT_EQ(r2->stats.files, 3u);  // and the empty one
+  EXPECT_EQ(r2->stats.bytes, (128u + 200u) * 1024u);
+}
+
+// Whether a folder has a .gitignore comes from its listing: only a regular file counts, and it
+// applies to every entry even when the listing takes several getdents calls.
+TEST(ScanTree, GitignoreFromTheListingAppliesToAWholeLargeFolder) {
+  TempDir dir("gantry-walk");
+  const std::string pad(60, 'p');
+  for (int i = 0; i < 1500; ++i) {  // ~130 KB of directory records: several getdents calls
+    write(dir / ("big/" + pad + std::to_string(i) + ".log"), github_token() + "\n");
+  }
+  write(dir / "big/kept.txt", github_token() + "\n");
+  write(dir / "big/.gitignore", "*.log\n");
+  write(dir / "linked/ignore-me.txt", github_token() + "\n");
+  write(dir / "linked/real-gitignore", "ignore-me.txt\n");
+  std::filesystem::create_symlink("real-gitignore", dir / "linked/.gitignore");
+  write(dir / "folder/x.txt", github_token() + "\n");
+  std::filesystem::create_directories(dir / "folder/.gitignore");
+  auto matcher = compile();
+  ASSERT_TRUE(matcher);
+  TreeOptions opt;
+  opt.threads = 2;
+  auto r = scan_tree(*matcher, dir.path(), opt);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(paths_of(*r),
+            (std::vector<std::string>{"big/kept.txt", "folder/x.txt", "linked/ignore-me.txt"}));
+  EXPECT_EQ(r->stats.skipped_ignored, 1500u);
+  // kept.txt, big/.gitignore, ignore-me.txt, real-gitignore, x.txt (the symlink is not read)
+  EXPECT_EQ(r->stats.files, 5u);
+}
+
 TEST(ScanTree, SeveralThreadsReportExactlyWhatOneThreadReports) {
   TempDir dir("gantry-walk");
   for (int d = 0; d < 12; ++d) {
