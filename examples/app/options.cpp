@@ -119,8 +119,8 @@ const std::map<std::string, Setter>& setters() {
          std::size_t from = 0;
          while (from <= v.size()) {
            const auto comma = v.find(',', from);
-           const std::string name = v.substr(from, comma == std::string::npos ? std::string::npos
-                                                                               : comma - from);
+           const std::string name =
+               v.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
            if (name.empty()) return false;
            o.log_env.push_back(name);
            if (comma == std::string::npos) break;

@@ -501,7 +501,8 @@ void handle_request(daemon::Controller& controller, const Request& request,
   } else if (pattern == "/v1/notifications") {
     respond(serve_notifications(controller, *query));
   } else if (pattern == "/v1/secrets/rotated" || pattern == "/v1/secrets/reload") {
-    if (no_params()) respond(serve_secrets(controller, request, pattern.substr(pattern.rfind('/') + 1)));
+    if (no_params())
+      respond(serve_secrets(controller, request, pattern.substr(pattern.rfind('/') + 1)));
   } else if (pattern == "/v1/stop") {
     if (no_params()) respond(serve_stop(body));
   } else {

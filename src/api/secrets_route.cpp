@@ -39,16 +39,15 @@ HttpReply serve_secrets(daemon::Controller& controller, const Request& request,
   if (!rotated) return error_reply(rotated.error());
   json deployments = json::array(), restarted = json::array(), skipped = json::array();
   for (const auto& d : rotated->deployments) {
-    deployments.push_back({{"id", d.id}, {"service", d.service}, {"version", d.version},
-                           {"strategy", d.strategy}});
+    deployments.push_back(
+        {{"id", d.id}, {"service", d.service}, {"version", d.version}, {"strategy", d.strategy}});
     restarted.push_back(d.service);
   }
   for (const auto& [service, why] : rotated->skipped) {
     skipped.push_back({{"service", service}, {"reason", why}});
   }
-  return json_reply(200, json{{"restarted", restarted},
-                              {"deployments", deployments},
-                              {"skipped", skipped}});
+  return json_reply(
+      200, json{{"restarted", restarted}, {"deployments", deployments}, {"skipped", skipped}});
 }
 
 }  // namespace gantry::api

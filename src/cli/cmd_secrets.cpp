@@ -368,8 +368,8 @@ int rotate(const Options& o) {
               << "; follow with: gantry show ID\n";
   }
   for (const auto& s : skipped) {
-    std::cerr << "gantry: " << s.value("service", "") << " still runs the old version: "
-              << s.value("reason", "") << "\n";
+    std::cerr << "gantry: " << s.value("service", "")
+              << " still runs the old version: " << s.value("reason", "") << "\n";
   }
   if (!skipped.empty()) return kExitFindings;
   return kExitOk;

@@ -6,9 +6,9 @@
 namespace gantry {
 
 void SecretMask::set(std::vector<std::string> forms) {
-  forms.erase(std::remove_if(forms.begin(), forms.end(),
-                             [](const std::string& f) { return f.empty(); }),
-              forms.end());
+  forms.erase(
+      std::remove_if(forms.begin(), forms.end(), [](const std::string& f) { return f.empty(); }),
+      forms.end());
   std::sort(forms.begin(), forms.end(), [](const std::string& a, const std::string& b) {
     return a.size() != b.size() ? a.size() > b.size() : a < b;
   });

@@ -87,7 +87,7 @@ struct ControllerOptions {
 
 // What a secret's rotation did (POST /v1/secrets/rotated).
 struct RotationResult {
-  std::vector<store::Deployment> deployments;  // one per referencing service, started
+  std::vector<store::Deployment> deployments;                // one per referencing service, started
   std::vector<std::pair<std::string, std::string>> skipped;  // service, why
 };
 

@@ -15,8 +15,8 @@ Status ControllerImpl::reload_secrets() {
 }
 
 Result<RotationResult> ControllerImpl::secret_rotated(const std::string& name,
-                                                      const std::string& environment,
-                                                      int version, const std::string& by) {
+                                                      const std::string& environment, int version,
+                                                      const std::string& by) {
   if (!environment.empty() && environment != spec_.environment) {
     // A secret of another environment: nothing here uses it.
     return RotationResult{};
@@ -39,8 +39,8 @@ Result<RotationResult> ControllerImpl::secret_rotated(const std::string& name,
     }
     for (auto& d : deployed->deployments) result.deployments.push_back(std::move(d));
     for (const auto& u : deployed->unchanged) {
-      result.skipped.emplace_back(u, "its revision already holds version " +
-                                         std::to_string(version) + " of " + name);
+      result.skipped.emplace_back(
+          u, "its revision already holds version " + std::to_string(version) + " of " + name);
     }
   }
   nlohmann::json data = {{"name", name},

@@ -119,7 +119,8 @@ runtime::RestartConfig to_restart_config(const spec::Restart& r) {
 std::vector<std::string> secret_references(const spec::Service& service) {
   std::set<std::string> names;
   for (const auto& [name, value] : service.env) {
-    if (value.is_secret_ref()) names.insert(value.value.substr(std::string_view("secret://").size()));
+    if (value.is_secret_ref())
+      names.insert(value.value.substr(std::string_view("secret://").size()));
   }
   return {names.begin(), names.end()};
 }
@@ -145,13 +146,14 @@ Result<EnvList> replica_env(const spec::Service& service, int index, int port,
       const std::string secret = value.value.substr(std::string_view("secret://").size());
       const std::string where = "services." + service.name + ".env." + name;
       if (!resolve) {
-        return make_error(ErrorCode::Unsupported,
-                          where + ": " + value.value + " cannot be resolved: this daemon has no vault");
+        return make_error(
+            ErrorCode::Unsupported,
+            where + ": " + value.value + " cannot be resolved: this daemon has no vault");
       }
       auto resolved = resolve(secret);
       if (!resolved) {
-        return make_error(resolved.error().code, where + ": " + value.value + ": " +
-                                                     resolved.error().message);
+        return make_error(resolved.error().code,
+                          where + ": " + value.value + ": " + resolved.error().message);
       }
       set(name, *resolved);
       continue;

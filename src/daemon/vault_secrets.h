@@ -42,7 +42,7 @@ class VaultSecrets {
   std::mutex mutex_;
   std::unique_ptr<store::Store> store_;
   std::optional<secrets::MasterKey> key_;
-  std::string key_error_;  // why there is no key
+  std::string key_error_;                // why there is no key
   std::map<std::string, int> versions_;  // name -> latest version this environment resolves
   std::shared_ptr<SecretMask> mask_ = std::make_shared<SecretMask>();
 };

@@ -47,7 +47,7 @@ struct Allowlist {
 };
 
 struct ScanConfig {
-  std::vector<Rule> rules;         // builtin_rules() plus custom ones, minus disabled ones
+  std::vector<Rule> rules;  // builtin_rules() plus custom ones, minus disabled ones
   Allowlist allowlist;
   std::uint64_t max_file_bytes = 50ull * 1024 * 1024;  // larger files are skipped (and counted)
   std::string source;  // the .gantry-scan.toml it came from, "" for the defaults
@@ -65,17 +65,17 @@ struct Finding {
   std::string rule_id;
   std::string description;
   Severity severity = Severity::High;
-  std::string path;          // relative to the scan root (or the repository for git scans)
-  int line = 0;              // 1-based
-  int column = 0;            // 1-based, of the secret's first byte
-  std::size_t offset = 0;    // of the secret within the scanned buffer
-  std::size_t length = 0;    // of the secret
-  std::string secret;        // in memory only: every output shows redact(secret) instead
-  std::string fingerprint;   // "rule_id:path:sha256(secret)[0..16)": stable across line moves
+  std::string path;         // relative to the scan root (or the repository for git scans)
+  int line = 0;             // 1-based
+  int column = 0;           // 1-based, of the secret's first byte
+  std::size_t offset = 0;   // of the secret within the scanned buffer
+  std::size_t length = 0;   // of the secret
+  std::string secret;       // in memory only: every output shows redact(secret) instead
+  std::string fingerprint;  // "rule_id:path:sha256(secret)[0..16)": stable across line moves
   double entropy = 0;
   // Git history and staged scans only.
-  std::string commit;        // the first commit (oldest) whose tree holds the blob
-  std::string author;        // "Name <email>"
+  std::string commit;            // the first commit (oldest) whose tree holds the blob
+  std::string author;            // "Name <email>"
   std::int64_t commit_time = 0;  // seconds since the epoch
 };
 

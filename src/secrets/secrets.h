@@ -65,16 +65,14 @@ class Vault {
   static Result<Vault> open(store::Store& store, const MasterKey& key);
 
   // Adds a version (1 for a new name); returns it. Audited as secret.set.
-  Result<int> set(const std::string& name, const std::string& environment,
-                  std::string_view value, const std::string& actor);
+  Result<int> set(const std::string& name, const std::string& environment, std::string_view value,
+                  const std::string& actor);
   // The latest version of each secret (environment nullopt = all of them).
   Result<std::vector<SecretInfo>> list(const std::optional<std::string>& environment);
   // Every version of one secret, newest first.
-  Result<std::vector<SecretInfo>> versions(const std::string& name,
-                                           const std::string& environment);
+  Result<std::vector<SecretInfo>> versions(const std::string& name, const std::string& environment);
   // Deletes every version. NotFound when there is none. Audited as secret.removed.
-  Status remove(const std::string& name, const std::string& environment,
-                const std::string& actor);
+  Status remove(const std::string& name, const std::string& environment, const std::string& actor);
   // The latest value, for a person: audited as secret.revealed.
   Result<std::string> reveal(const std::string& name, const std::string& environment,
                              const std::string& actor);

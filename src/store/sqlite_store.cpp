@@ -409,7 +409,11 @@ class SqliteStore final : public Store {
     if (!s) return s.error();
     AuditEntry out = e;
     if (masks(e.detail_json)) out.detail_json = mask_->apply(e.detail_json);
-    s->bind(1, e.at_ms).bind(2, e.actor).bind(3, e.action).bind(4, e.target).bind(5, out.detail_json);
+    s->bind(1, e.at_ms)
+        .bind(2, e.actor)
+        .bind(3, e.action)
+        .bind(4, e.target)
+        .bind(5, out.detail_json);
     GANTRY_TRY(s->run());
     out.id = db_.last_insert_rowid();
     return out;

@@ -36,7 +36,8 @@ TEST(SqliteStoreMask, WritesStarsInsteadOfALiveValue) {
   ASSERT_TRUE(read && read->size() == 1);
   EXPECT_EQ((*read)[0].data_json, "{\"output\":\"connecting to ***\"}");
 
-  auto audit = (*store)->append_audit({0, 6, "cli", "deploy", "service/api", "{\"x\":\"" + kValue + "\"}"});
+  auto audit =
+      (*store)->append_audit({0, 6, "cli", "deploy", "service/api", "{\"x\":\"" + kValue + "\"}"});
   ASSERT_TRUE(audit);
   EXPECT_EQ(audit->detail_json, "{\"x\":\"***\"}");
 
