@@ -15,6 +15,7 @@
 #include "api/client.h"
 #include "cli/command.h"
 #include "cli/state_dir.h"
+#include "core/strings.h"
 
 namespace gantry::cli {
 
@@ -94,20 +95,7 @@ int call_daemon(const std::string& state_dir, std::string_view method, std::stri
   return response->status >= 400 && response->status < 500 ? kExitUsage : kExitFindings;
 }
 
-std::string url_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string url_encode(std::string_view value) { return percent_encode(value); }
 
 std::vector<std::string> format_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths;

@@ -30,6 +30,10 @@ std::string shell_quote(std::string_view word);
 // with "..." when longer (0 = no limit).
 std::string quote_for_display(std::string_view value, std::size_t max_chars = 0);
 
+// Percent-encodes every byte but the unreserved ones (ASCII letters, digits, - _ . ~) and
+// those in also_plain ("/:" for a URI path): "a b/c" -> "a%20b%2Fc".
+std::string percent_encode(std::string_view s, std::string_view also_plain = {});
+
 // Shannon entropy in bits per character.
 double shannon_entropy(std::string_view s);
 

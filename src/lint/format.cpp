@@ -59,22 +59,7 @@ Json location_json(const Location& l) {
 }
 
 // SARIF wants a URI reference: percent-encode what is not allowed in a path.
-std::string to_uri(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : path) {
-    const bool plain =
-        std::isalnum(c) || c == '/' || c == '.' || c == '-' || c == '_' || c == '~' || c == ':';
-    if (plain) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string to_uri(std::string_view path) { return percent_encode(path, "/:"); }
 
 Json physical_location(const Location& l) {
   Json loc{{"artifactLocation", {{"uri", to_uri(l.file)}}}};

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "core/strings.h"
 #include "scan/report.h"
 #include "scan/scan.h"
 
@@ -21,22 +22,9 @@ constexpr const char* kInformationUri = "https://gantry.invalid/docs/scan.md";
 // SARIF wants a URI reference relative to the scan root: forward slashes, percent-encoding
 // for what a path may hold that a URI may not.
 std::string to_uri(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : path) {
-    const bool plain = std::isalnum(c) || c == '/' || c == '.' || c == '-' || c == '_' ||
-                       c == '~' || c == '@' || c == '+';
-    if (c == '\\') {
-      out += '/';
-    } else if (plain) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  std::string slashed(path);
+  std::replace(slashed.begin(), slashed.end(), '\\', '/');
+  return percent_encode(slashed, "/@+");
 }
 
 // The region of the secret; a secret spanning lines (a private key block) ends on a later line.

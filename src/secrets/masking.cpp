@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/strings.h"
 #include "secrets/secrets.h"
 
 namespace gantry::secrets {
@@ -13,23 +14,6 @@ std::string base64(std::string_view value, int variant) {
   sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(value.data()),
                     value.size(), variant);
   out.resize(std::char_traits<char>::length(out.c_str()));
-  return out;
-}
-
-std::string percent_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
   return out;
 }
 

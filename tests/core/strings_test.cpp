@@ -25,6 +25,13 @@ TEST(Strings, SplitsCommandLinesLikeTheShell) {
   EXPECT_EQ(split_command_line("''"), V{""});
 }
 
+TEST(Strings, PercentEncodesAllButUnreservedAndTheCallersPlainBytes) {
+  EXPECT_EQ(percent_encode("a b/c~d_e.f-g"), "a%20b%2Fc~d_e.f-g");
+  EXPECT_EQ(percent_encode("dir/file name.yaml", "/"), "dir/file%20name.yaml");
+  EXPECT_EQ(percent_encode("p@ss+w%rd\xc3\xa9"), "p%40ss%2Bw%25rd%C3%A9");
+  EXPECT_EQ(percent_encode(std::string("a\0b", 3), "/"), "a%00b");
+}
+
 TEST(Strings, QuotesOnlyWordsThatNeedIt) {
   EXPECT_EQ(shell_quote("plain-word"), "plain-word");
   EXPECT_EQ(shell_quote("two words"), "'two words'");
