@@ -61,25 +61,33 @@ Result<std::string> read_text_file(const std::string& path, std::uint64_t max_by
   return data;
 }
 
-Status write_file_atomic(const std::string& path, const std::string& content) {
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) {
+      errno = EIO;
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+Status write_file_atomic(const std::string& path, std::string_view content, unsigned mode) {
   const Location at{path, 0, 0};
   std::string tmp = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(tmp.data());
   if (fd < 0)
     return make_error(ErrorCode::Io, std::string("cannot create: ") + std::strerror(errno), at);
-  std::size_t off = 0;
-  while (off < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return make_error(ErrorCode::Io, std::string("cannot write: ") + std::strerror(e), at);
-    }
-    off += static_cast<std::size_t>(n);
+  if (!write_all(fd, content)) {
+    const int e = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return make_error(ErrorCode::Io, std::string("cannot write: ") + std::strerror(e), at);
   }
-  ::fchmod(fd, 0644);
+  ::fchmod(fd, static_cast<mode_t>(mode));
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     ::unlink(tmp.c_str());
     return make_error(ErrorCode::Io, std::string("cannot sync: ") + std::strerror(errno), at);

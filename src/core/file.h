@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 
@@ -18,7 +19,10 @@ Result<std::string> read_text_file(const std::string& path,
                                    std::uint64_t max_bytes = kMaxInputFileBytes);
 
 // Writes via a temporary file in the same folder, fsync, then rename: readers see the old
-// content or the new one, never a torn file.
-Status write_file_atomic(const std::string& path, const std::string& content);
+// content or the new one, never a torn file. The file gets `mode`.
+Status write_file_atomic(const std::string& path, std::string_view content, unsigned mode = 0644);
+
+// Writes all of data to fd (retrying short writes and EINTR); false with errno set on failure.
+bool write_all(int fd, std::string_view data);
 
 }  // namespace gantry

@@ -14,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/file.h"
+
 namespace gantry::runtime {
 namespace {
 
@@ -62,16 +64,6 @@ void close_on_exec_from(int first) {
   int e = errno;
   (void)!write(report_fd, &e, sizeof e);
   _exit(127);
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 std::string encode_mask(const std::vector<std::string>& forms) {

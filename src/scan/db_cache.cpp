@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/file.h"
 #include "scan/rules_impl.h"
 
 namespace gantry::scan::detail {
@@ -37,17 +38,6 @@ std::string cache_dir() {
     return std::string(home) + "/.cache/gantry";
   }
   return {};
-}
-
-bool write_all(int fd, const char* p, std::size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
 }
 
 }  // namespace
@@ -116,15 +106,7 @@ bool db_cache_write(const std::string& path, std::string_view bytes) {
   if (path.empty()) return false;
   const auto slash = path.rfind('/');
   if (slash == std::string::npos || !make_dirs(path.substr(0, slash))) return false;
-  std::string tmp = path + ".XXXXXX";
-  const int fd = ::mkstemp(tmp.data());  // mode 0600
-  if (fd < 0) return false;
-  const bool ok = write_all(fd, bytes.data(), bytes.size()) && ::fsync(fd) == 0;
-  if (::close(fd) != 0 || !ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  return true;
+  return write_file_atomic(path, bytes, 0600).ok();  // the cache is the user's alone
 }
 
 }  // namespace gantry::scan::detail

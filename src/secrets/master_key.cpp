@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/file.h"
 #include "core/strings.h"
 #include "secrets/crypto_impl.h"
 #include "secrets/key_file_impl.h"
@@ -26,19 +27,6 @@ constexpr const char* kEnvVar = "GANTRY_MASTER_KEY";
 
 Error io_error(const std::string& what, const std::string& path, int err) {
   return make_error(ErrorCode::Io, what + ": " + std::strerror(err), Location{path, 0, 0});
-}
-
-Status write_all(int fd, std::string_view data) {
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return make_error(ErrorCode::Io, std::string("cannot write: ") + std::strerror(errno));
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  return {};
 }
 
 std::string dir_of(const std::string& path) {
@@ -62,7 +50,8 @@ Result<std::string> write_temp_key(const std::string& path, const MasterKey& key
   const int fd = ::mkstemp(tmp.data());  // mode 0600
   if (fd < 0) return io_error("cannot create a file beside the key file", path, errno);
   std::string text = key.encoded() + "\n";
-  auto written = write_all(fd, text);
+  Status written;
+  if (!write_all(fd, text)) written = io_error("cannot write", tmp, errno);
   detail::wipe(text);
   if (written && ::fchmod(fd, 0600) != 0) written = io_error("cannot chmod", tmp, errno);
   if (written && ::fsync(fd) != 0) written = io_error("cannot fsync", tmp, errno);
